@@ -1,0 +1,123 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# The 6.12 port of mainline's Rust memory-mapping abstractions: make a kernel
+# tree with the port applied, build it, test it under QEMU.  'make help'.
+
+# The base: Debian's linux-source-6.12, pinned.  BASE=/path/to/linux-6.12.y
+# takes a tree you already have instead (it is copied, never modified).
+KERNEL_VERSION	:= 6.12.117
+KERNEL_DEB	:= $(KERNEL_VERSION)-1~deb12u1
+BASE		?=
+RUST_VERSION	:= 1.96.0
+BINDGEN_VERSION	:= 0.71.1
+
+SHELL		:= /bin/bash
+
+# What to build: ARCH is x86_64 (arm64 next), FLAVOUR picks
+# port/configs/$(FLAVOUR).config on top of base.config and $(ARCH).config.
+ARCH		?= x86_64
+FLAVOUR		?= default
+JOBS		?= $(shell nproc)
+# Seconds a guest may run before it is declared hung.
+GUEST_TIMEOUT	?= 300
+
+# What 'make test' walks, in order; each stage records its cases in
+# build/results/$(ARCH)-$(FLAVOUR)/<stage>.
+TEST_STAGES	:= kunit
+
+# Everything below is derived.
+ifneq ($(BASE),)
+BASE_SRC	:= $(abspath $(BASE))
+KERNEL_VERSION	:= $(shell port/base-version.sh '$(BASE)')
+else
+BASE_SRC	:= /usr/src/linux-source-6.12.tar.xz
+endif
+ifeq ($(KERNEL_VERSION),)
+$(error BASE=$(BASE) is not a Linux 6.12 source tree)
+endif
+
+TREE		:= $(CURDIR)/build/linux-$(KERNEL_VERSION)
+O		:= $(CURDIR)/build/$(ARCH)-$(FLAVOUR)
+RESULTS		:= $(CURDIR)/build/results/$(ARCH)-$(FLAVOUR)
+CONFIGS		:= $(wildcard $(addprefix port/configs/,base.config $(ARCH).config $(FLAVOUR).config))
+# The files the port adds, at their kernel paths.
+OVERLAY		:= Documentation LICENSES include rust samples tools/testing/selftests
+
+# The toolchain of port/setup.sh, named explicitly: rustup's rustc on PATH
+# has no rust-src and cannot build a kernel.
+export PATH	:= /usr/lib/llvm-19/bin:$(PATH)
+# Clippy runs in every build, so that the one build per flavour is also
+# the lint.
+KTOOLS		:= LLVM=1 RUSTC=/usr/bin/rustc HOSTRUSTC=/usr/bin/rustc \
+		   RUSTDOC=/usr/bin/rustdoc RUSTFMT=/usr/bin/rustfmt \
+		   CLIPPY_DRIVER=/usr/bin/clippy-driver CLIPPY=1 \
+		   BINDGEN=/usr/local/bin/bindgen \
+		   RUST_LIB_SRC=/usr/src/rustc-$(RUST_VERSION)/library
+KMAKE		:= $(MAKE) -C $(TREE) O=$(O) ARCH=$(ARCH) $(KTOOLS)
+KUNIT		:= $(TREE)/tools/testing/kunit/kunit.py
+KUNIT_OPTS	:= --arch=$(ARCH) --build_dir=$(O) \
+		   $(addprefix --kunitconfig=$(CURDIR)/,$(CONFIGS)) \
+		   $(addprefix --make_options=,$(KTOOLS))
+
+.PHONY: help setup rustavailable tree config kernel kunit test run rustfmtcheck clean \
+	$(addprefix stage-,$(TEST_STAGES))
+
+help:
+	@echo 'Targets:'
+	@echo '  setup         install the toolchain (Debian packages, bindgen-cli)'
+	@echo '  tree          materialise build/linux-$(KERNEL_VERSION) with the port applied'
+	@echo '  kernel        configure and build the $(ARCH)-$(FLAVOUR) test kernel'
+	@echo '  kunit         run the KUnit suites with kunit.py under QEMU'
+	@echo '  test          run every test stage ($(TEST_STAGES)) and total them'
+	@echo '  run           the main job: boot the kernel and show the port at work'
+	@echo '  rustfmtcheck  check the formatting of the Rust code'
+	@echo '  clean         remove build/'
+	@echo 'Variables:'
+	@echo '  BASE=/path    use this 6.12.y tree instead of Debian'"'"'s linux-source-6.12'
+	@echo '  ARCH=$(ARCH)  FLAVOUR=$(FLAVOUR)  JOBS=$(JOBS)  GUEST_TIMEOUT=$(GUEST_TIMEOUT)'
+
+setup:
+	@port/setup.sh '$(KERNEL_DEB)' $(RUST_VERSION) $(BINDGEN_VERSION) $(ARCH)
+	@test ! -d $(TREE) || $(MAKE) --no-print-directory rustavailable
+
+tree:
+	@port/setup.sh '$(KERNEL_DEB)' $(RUST_VERSION) $(BINDGEN_VERSION) $(ARCH)
+	@port/tree.sh $(TREE) '$(BASE_SRC)' $(OVERLAY)
+	@$(MAKE) --no-print-directory rustavailable
+
+# The kernel's own check of the Rust toolchain.
+rustavailable:
+	@mkdir -p $(O)
+	@$(KMAKE) -s rustavailable >$(O)/rustavailable.log 2>&1 || \
+	 { cat $(O)/rustavailable.log; echo 'setup: the kernel'"'"'s rustavailable check rejects the Rust toolchain' >&2; exit 1; }
+
+# kunit.py writes the .config from the fragments (and checks that every
+# option took); the build runs here so that its progress is seen.
+config: tree
+	@$(KUNIT) config $(KUNIT_OPTS) >$(CURDIR)/build/kunit-config.log 2>&1 || \
+	 { cat $(CURDIR)/build/kunit-config.log; echo 'config: kunit.py could not configure $(O)' >&2; exit 1; }
+
+kernel: config
+	@$(KMAKE) -j$(JOBS) all compile_commands.json 2>&1 | tee $(O)/build.log; \
+	 test $${PIPESTATUS[0]} = 0 || { echo 'kernel: the build of $(O) failed (log: $(O)/build.log)' >&2; exit 1; }
+	@port/check-build-log.sh $(O)/build.log
+
+kunit: kernel
+	@port/kunit.sh $(RESULTS) $(O) $(KUNIT) $(KUNIT_OPTS) --jobs=$(JOBS) --timeout=$(GUEST_TIMEOUT)
+
+test:
+	@mkdir -p $(RESULTS) && rm -f $(RESULTS)/*
+	@for s in $(TEST_STAGES); do $(MAKE) --no-print-directory stage-$$s || true; done
+	@port/total.sh $(RESULTS) $(TEST_STAGES)
+
+stage-kunit: kunit
+
+run: kernel
+	@port/run.sh $(ARCH) $(O) $(GUEST_TIMEOUT)
+
+rustfmtcheck: config
+	@$(KMAKE) rustfmtcheck
+
+clean:
+	rm -rf build
+

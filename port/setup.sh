@@ -1,0 +1,90 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Install the toolchain of the port (see README.md): Debian's kernel source,
+# rustc-web with its rust-src, clang/LLVM 19, QEMU from bookworm-backports,
+# busybox-static and bindgen-cli from the crates registry.  Quiet and quick
+# when everything is there already.
+#
+# Usage: port/setup.sh KERNEL_DEB_VERSION RUST_VERSION BINDGEN_VERSION ARCHS
+set -eu
+
+deb_version=$1 rust_version=$2 bindgen_version=$3 archs=$4
+
+die() { echo "setup: $*" >&2; exit 1; }
+
+pkgs="linux-source-6.12=$deb_version rustc-web rust-web-src rustfmt-web
+      rust-web-clippy clang-19 lld-19 llvm-19 libclang-19-dev flex bison bc
+      libelf-dev libssl-dev cpio kmod busybox-static gcc make patch
+      python3 perl xz-utils"
+bpo_pkgs=
+for arch in $archs; do
+	case $arch in
+	x86_64) bpo_pkgs="$bpo_pkgs qemu-system-x86" ;;
+	arm64)  bpo_pkgs="$bpo_pkgs qemu-system-arm"
+		pkgs="$pkgs gcc-aarch64-linux-gnu libc6-dev-arm64-cross" ;;
+	*) die "unknown ARCH '$arch' (x86_64 or arm64)" ;;
+	esac
+done
+
+missing() {
+	local p want have
+	for p in "$@"; do
+		want=${p#*=}
+		[ "$want" = "$p" ] && want=
+		have=$(dpkg-query -W -f '${db:Status-Abbrev}${Version}' "${p%%=*}" 2>/dev/null) || have=
+		case $have in
+		ii*) [ -z "$want" ] || [ "${have#ii }" = "$want" ] || [ "${have:3}" = "$want" ] || echo "$p" ;;
+		*) echo "$p" ;;
+		esac
+	done
+}
+
+# QEMU comes from bookworm-backports: the image's qemu-utils already does,
+# and bookworm's own qemu-system 7.2 conflicts with it.
+add_backports() {
+	local f=/etc/apt/sources.list.d/debian.sources
+	grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/ && return 0
+	[ -f $f ] || die "cannot find $f to add bookworm-backports to"
+	echo "setup: adding bookworm-backports to $f"
+	printf '\nTypes: deb\nURIs: %s\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+		"$(awk '/^URIs:/ { print $2; exit }' $f)" >> $f
+	apt_updated=
+}
+
+apt_updated=
+apt_install() {
+	local log=/tmp/port-setup-apt.$$
+	[ -n "$apt_updated" ] || { apt-get update -qq >$log 2>&1 || { cat $log; die "apt-get update failed"; }; apt_updated=1; }
+	echo "setup: installing $*"
+	if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >$log 2>&1; then
+		tail -n 20 $log >&2
+		die "could not install: $* (see the apt-get output above)"
+	fi
+	rm -f $log
+}
+
+[ "$(id -u)" = 0 ] || SUDO=sudo
+m=$(missing $pkgs)
+bm=
+[ -z "$bpo_pkgs" ] || bm=$(missing $bpo_pkgs)
+if [ -n "$m$bm" ]; then
+	[ "$(id -u)" = 0 ] || die "packages missing ($m $bm); run 'make setup' as root"
+	[ -z "$bm" ] || add_backports
+	[ -z "$m" ] || apt_install $m
+	[ -z "$bm" ] || apt_install -t bookworm-backports $bm
+fi
+
+# The kernel needs rust-src of exactly the compiler's version.
+have=$(/usr/bin/rustc --version 2>/dev/null | awk '{ print $2 }')
+[ "$have" = "$rust_version" ] || die "/usr/bin/rustc is '$have', want $rust_version (Debian rustc-web)"
+[ -d /usr/src/rustc-$rust_version/library/core ] ||
+	die "rust-src for $rust_version missing: /usr/src/rustc-$rust_version/library (Debian rust-web-src)"
+
+# Debian's bindgen is too old for 6.12; build bindgen-cli from the registry.
+if [ "$(/usr/local/bin/bindgen --version 2>/dev/null)" != "bindgen $bindgen_version" ]; then
+	command -v cargo >/dev/null || die "cargo is needed to build bindgen-cli"
+	echo "setup: building bindgen-cli $bindgen_version (about 90 s)"
+	cargo install -q --locked --root /usr/local --version "$bindgen_version" bindgen-cli ||
+		die "cargo install bindgen-cli $bindgen_version failed"
+fi
