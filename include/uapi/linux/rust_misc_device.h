@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * Userspace interface of the Rust sample misc device
+ * (samples/rust/rust_misc_device.rs).
+ *
+ * Each open file of RUST_MISC_DEV_PATH owns a buffer of "pages" pages
+ * (module parameter, RUST_MISC_DEV_PAGES_DEFAULT by default), allocated at
+ * open; page i holds the byte (i + 1) & 0xff.  The buffer can be mapped with
+ * mmap(MAP_SHARED) at a page-aligned offset.
+ */
+#ifndef _UAPI_LINUX_RUST_MISC_DEVICE_H
+#define _UAPI_LINUX_RUST_MISC_DEVICE_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define RUST_MISC_DEV_PATH		"/dev/rust-misc-device"
+
+/* Default size of the buffer of each open file, in pages. */
+#define RUST_MISC_DEV_PAGES_DEFAULT	16
+
+/**
+ * struct rust_misc_dev_range - a range of the caller's mapping of the file
+ * @addr: start address, page-aligned
+ * @len: length in bytes, page-aligned and not zero
+ *
+ * The range must lie inside one mapping of the very file the ioctl is
+ * issued on, otherwise the ioctl fails with EINVAL.
+ */
+struct rust_misc_dev_range {
+	__u64 addr;
+	__u64 len;
+};
+
+#define RUST_MISC_DEV_IOC_MAGIC		'|'
+
+/* Does nothing but return 0. */
+#define RUST_MISC_DEV_HELLO		_IO(RUST_MISC_DEV_IOC_MAGIC, 0x80)
+/* Read the per-file value (initially 0). */
+#define RUST_MISC_DEV_GET_VALUE		_IOR(RUST_MISC_DEV_IOC_MAGIC, 0x81, int)
+/* Set the per-file value. */
+#define RUST_MISC_DEV_SET_VALUE		_IOW(RUST_MISC_DEV_IOC_MAGIC, 0x82, int)
+/*
+ * Remove the page table entries of the range: a later access to it gets
+ * SIGBUS until the pages are inserted again.
+ */
+#define RUST_MISC_DEV_ZAP		_IOW(RUST_MISC_DEV_IOC_MAGIC, 0x83, \
+					     struct rust_misc_dev_range)
+/*
+ * Insert the file's pages into the range again (the same pages, so their
+ * contents are kept).  Fails with EBUSY if a page of the range is mapped.
+ */
+#define RUST_MISC_DEV_INSERT		_IOW(RUST_MISC_DEV_IOC_MAGIC, 0x84, \
+					     struct rust_misc_dev_range)
+
+#endif /* _UAPI_LINUX_RUST_MISC_DEVICE_H */
