@@ -23,7 +23,7 @@ GUEST_TIMEOUT	?= 300
 
 # What 'make test' walks, in order; each stage records its cases in
 # build/results/$(ARCH)-$(FLAVOUR)/<stage>.
-TEST_STAGES	:= kunit
+TEST_STAGES	:= kunit compile-fail client
 
 # Everything below is derived.
 ifneq ($(BASE),)
@@ -69,6 +69,7 @@ help:
 	@echo '  kernel        configure and build the $(ARCH)-$(FLAVOUR) test kernel'
 	@echo '  kunit         run the KUnit suites with kunit.py under QEMU'
 	@echo '  test          run every test stage ($(TEST_STAGES)) and total them'
+	@echo '  stage-NAME    run one test stage'
 	@echo '  run           the main job: boot the kernel and show the port at work'
 	@echo '  rustfmtcheck  check the formatting of the Rust code'
 	@echo '  clean         remove build/'
@@ -112,8 +113,19 @@ test:
 
 stage-kunit: kunit
 
+# Out-of-tree modules (M=) against the test kernel: the rules the types
+# enforce must fail to build, and a client written against mainline's API
+# must build.
+EXTMOD		= port/extmod.sh $(1) $(RESULTS) $(2) $(O)/ext -- $(KMAKE) --
+
+stage-compile-fail: kernel
+	@$(call EXTMOD,fail,compile-fail) tests/compile_fail/*.rs
+
+stage-client: kernel
+	@$(call EXTMOD,build,client) tests/mm_client
+
 run: kernel
-	@port/run.sh $(ARCH) $(O) $(GUEST_TIMEOUT)
+	@port/guest.sh $(ARCH) $(O) run $(GUEST_TIMEOUT) quiet port/guest/run.job
 
 rustfmtcheck: config
 	@$(KMAKE) rustfmtcheck

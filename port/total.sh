@@ -16,7 +16,8 @@ for s in "$@"; do
 	p=$(awk '$1 == "passed" { print $2 }' "$f")
 	x=$(awk '$1 == "failed" { print $2 }' "$f")
 	k=$(awk '$1 == "skipped" { print $2 }' "$f")
-	printf '%-16s %d passed, %d failed%s\n' "$s:" "$p" "$x" "${k:+, $k skipped}"
+	[ "${k:-0}" = 0 ] && k= || k=", $k skipped"
+	printf "%-16s %d passed, %d failed%s\n" "$s:" "$p" "$x" "$k"
 	tp=$((tp + p)) tf=$((tf + x))
 done
 echo "$tp passed, $tf failed"

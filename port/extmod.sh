@@ -1,0 +1,58 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build out-of-tree modules against the test kernel (Kbuild's M=) and
+# record one case for each in RESULTS/STAGE:
+#   build DIR...  each DIR must build, without warnings;
+#   fail FILE...  each FILE must fail to build with exactly the rustc error
+#                 codes its "// expect: E0277 ..." line names.
+# Usage: port/extmod.sh MODE RESULTS STAGE EXTDIR -- KMAKE... -- SOURCES...
+set -u
+mode=$1 results=$2 stage=$3 ext=$(realpath -m "$4")
+shift 5
+kmake=()
+while [ "$1" != -- ]; do kmake+=("$1"); shift; done
+shift
+mkdir -p "$results" "$ext"
+pass=0 fail=0
+for src in "$@"; do
+	name=$(basename "${src%.rs}")
+	dir=$ext/$name
+	rm -rf "$dir"
+	if [ "$mode" = build ]; then
+		cp -r "$src" "$dir"
+	else
+		mkdir -p "$dir"
+		cp "$src" "$dir/$name.rs"
+		echo "obj-m := $name.o" > "$dir/Kbuild"
+	fi
+	"${kmake[@]}" -s M="$dir" modules > "$dir/build.log" 2>&1
+	rc=$?
+	if [ "$mode" = build ]; then
+		if [ $rc = 0 ] && ! grep -q 'warning' "$dir/build.log"; then
+			ok=1 why="builds"
+		else
+			ok=0 why="does not build cleanly"
+		fi
+	else
+		want=$(sed -n 's,^// expect: ,,p' "$src" | tr ' ' '\n' | sort -u | xargs)
+		got=$(grep -o '^error\[E[0-9]*\]' "$dir/build.log" | grep -o 'E[0-9]*' | sort -u | xargs)
+		if [ -z "$want" ]; then
+			ok=0 why="has no '// expect:' line"
+		elif [ $rc != 0 ] && [ "$got" = "$want" ]; then
+			ok=1 why="fails with $got"
+		else
+			ok=0 why="expected $want, got ${got:-none} (exit $rc)"
+		fi
+	fi
+	if [ $ok = 1 ]; then
+		echo "ok - $stage: $name $why"
+		pass=$((pass + 1))
+	else
+		echo "not ok - $stage: $name $why (log: $dir/build.log)"
+		sed 's/^/    /' "$dir/build.log" | head -n 30
+		fail=$((fail + 1))
+	fi
+done
+printf 'passed %d\nfailed %d\n' $pass $fail > "$results/$stage"
+[ $fail = 0 ]

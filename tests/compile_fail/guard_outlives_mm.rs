@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The mmap read guard cannot outlive the `mmget` reference it locks.
+// expect: E0597
+
+use kernel::prelude::*;
+
+module! {
+    type: Case,
+    name: "guard_outlives_mm",
+    license: "GPL",
+}
+
+struct Case;
+
+impl kernel::Module for Case {
+    fn init(_module: &'static ThisModule) -> Result<Self> {
+        Ok(Case)
+    }
+}
+
+use kernel::mm::{Mm, MmapReadGuard};
+
+#[allow(dead_code)]
+fn lock(mm: &Mm) -> Option<usize> {
+    let guard: MmapReadGuard<'_>;
+    {
+        let user = mm.mmget_not_zero()?;
+        guard = user.mmap_read_lock();
+    }
+    let start = guard.vma_lookup(0).map(|vma| vma.start());
+    start
+}

@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! `vm_insert_page` needs a `VmaMixedMap`: a `VmaRef` must be checked with `as_mixedmap_vma` first.
+// expect: E0599
+
+use kernel::prelude::*;
+
+module! {
+    type: Case,
+    name: "insert_page_unchecked",
+    license: "GPL",
+}
+
+struct Case;
+
+impl kernel::Module for Case {
+    fn init(_module: &'static ThisModule) -> Result<Self> {
+        Ok(Case)
+    }
+}
+
+use kernel::{mm::virt::VmaRef, page::Page};
+
+#[allow(dead_code)]
+fn insert(vma: &VmaRef, page: &Page) -> Result {
+    vma.vm_insert_page(vma.start(), page)
+}

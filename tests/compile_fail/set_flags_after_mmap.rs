@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Flags can only be changed on a `VmaNew`, in the mmap hook, not on a looked-up `VmaRef`.
+// expect: E0599
+
+use kernel::prelude::*;
+
+module! {
+    type: Case,
+    name: "set_flags_after_mmap",
+    license: "GPL",
+}
+
+struct Case;
+
+impl kernel::Module for Case {
+    fn init(_module: &'static ThisModule) -> Result<Self> {
+        Ok(Case)
+    }
+}
+
+use kernel::mm::virt::VmaRef;
+
+#[allow(dead_code)]
+fn set(vma: &VmaRef) {
+    vma.set_dontcopy();
+}

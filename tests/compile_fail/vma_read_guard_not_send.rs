@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The per-VMA read lock must be released on the thread that took it.
+// expect: E0277
+
+use kernel::prelude::*;
+
+module! {
+    type: Case,
+    name: "vma_read_guard_not_send",
+    license: "GPL",
+}
+
+struct Case;
+
+impl kernel::Module for Case {
+    fn init(_module: &'static ThisModule) -> Result<Self> {
+        Ok(Case)
+    }
+}
+
+#[allow(dead_code)]
+fn send(guard: kernel::mm::VmaReadGuard<'_>) {
+    fn assert_send<T: Send>(_: T) {}
+    assert_send(guard);
+}

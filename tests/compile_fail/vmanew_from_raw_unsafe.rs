@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Making a `VmaNew` from a pointer is unsafe: only an mmap hook may.
+// expect: E0133
+
+use kernel::prelude::*;
+
+module! {
+    type: Case,
+    name: "vmanew_from_raw_unsafe",
+    license: "GPL",
+}
+
+struct Case;
+
+impl kernel::Module for Case {
+    fn init(_module: &'static ThisModule) -> Result<Self> {
+        Ok(Case)
+    }
+}
+
+use kernel::{bindings, mm::virt::VmaNew};
+
+#[allow(dead_code)]
+fn make<'a>(vma: *mut bindings::vm_area_struct) -> &'a VmaNew {
+    VmaNew::from_raw(vma)
+}

@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A `VmaNew` cannot be sent to another thread either.
+// expect: E0277
+
+use kernel::prelude::*;
+
+module! {
+    type: Case,
+    name: "vmanew_not_send",
+    license: "GPL",
+}
+
+struct Case;
+
+impl kernel::Module for Case {
+    fn init(_module: &'static ThisModule) -> Result<Self> {
+        Ok(Case)
+    }
+}
+
+#[allow(dead_code)]
+fn send() {
+    fn assert_send<T: Send>() {}
+    assert_send::<kernel::mm::virt::VmaNew>();
+}

@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A `VmaNew` cannot be shared with another thread: `update_flags` relies on it.
+// expect: E0277
+
+use kernel::prelude::*;
+
+module! {
+    type: Case,
+    name: "vmanew_not_sync",
+    license: "GPL",
+}
+
+struct Case;
+
+impl kernel::Module for Case {
+    fn init(_module: &'static ThisModule) -> Result<Self> {
+        Ok(Case)
+    }
+}
+
+#[allow(dead_code)]
+fn share(vma: &kernel::mm::virt::VmaNew) {
+    fn assert_sync<T: Sync>(_: &T) {}
+    assert_sync(vma);
+}
