@@ -11,7 +11,7 @@
 # Usage: port/tree.sh TREE BASE_OR_TARBALL OVERLAY_PATHS...
 set -eu
 
-tree=$1 base=$2
+tree=$(realpath -m "$1") base=$2
 shift 2
 top=$(pwd)
 state=$tree/.port

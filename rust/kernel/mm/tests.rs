@@ -1,0 +1,625 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! KUnit tests for `kernel::mm` and `kernel::mm::virt` on real address spaces.
+//!
+//! The test thread gets an address space of its own from `kunit_vm_mmap()` (a fresh `mm` with a
+//! proper mmap layout, attached with `kthread_use_mm()`), and real mappings in it: anonymous ones,
+//! and ones of an anonymous-inode file whose `f_ops->mmap` is a Rust hook handed a `VmaNew`.
+//! Pages are read back through the user addresses with `copy_from_user()`, so a zapped page shows
+//! up as `EFAULT` and an inserted one as its contents.
+
+use kernel::prelude::*;
+
+#[kunit_tests(rust_mm)]
+mod rust_mm {
+    use core::{cell::Cell, ffi::c_int, ptr};
+    use kernel::{
+        bindings,
+        error::from_result,
+        mm::{
+            virt::{flags, vm_flags_t, VmaNew},
+            Mm, MmWithUser,
+        },
+        page::{Page, PAGE_SIZE},
+        prelude::*,
+        types::ARef,
+        uaccess::UserSlice,
+    };
+
+    /// What the mmap hook of the test file does with the new vma.
+    #[derive(Clone, Copy, PartialEq)]
+    enum Hook {
+        /// Configure it as a driver would and insert the file's pages.
+        Insert,
+        /// Only check the `try_clear_*` rules and record what they returned.
+        ClearRules,
+        /// Fail the mmap.
+        Fail,
+    }
+
+    /// The state behind the test file: its pages and what the hook saw.
+    struct TestFile {
+        hook: Hook,
+        pages: KVec<Page>,
+        calls: Cell<u32>,
+        flags_before: Cell<vm_flags_t>,
+        flags_after: Cell<vm_flags_t>,
+        prot: Cell<(bool, bool, bool)>,
+        clear: Cell<[c_int; 3]>,
+    }
+
+    impl TestFile {
+        fn new(hook: Hook, npages: usize) -> Result<KBox<Self>> {
+            let mut pages = KVec::with_capacity(npages, GFP_KERNEL)?;
+            for i in 0..npages {
+                let page = Page::alloc_page(GFP_KERNEL)?;
+                fill(&page, i as u8 + 1)?;
+                pages.push(page, GFP_KERNEL)?;
+            }
+            Ok(KBox::new(
+                TestFile {
+                    hook,
+                    pages,
+                    calls: Cell::new(0),
+                    flags_before: Cell::new(0),
+                    flags_after: Cell::new(0),
+                    prot: Cell::new((false, false, false)),
+                    clear: Cell::new([0; 3]),
+                },
+                GFP_KERNEL,
+            )?)
+        }
+
+        fn mmap(&self, vma: &VmaNew) -> Result {
+            self.calls.set(self.calls.get() + 1);
+            self.flags_before.set(vma.flags());
+            self.prot
+                .set((vma.readable(), vma.writable(), vma.executable()));
+            match self.hook {
+                Hook::Fail => Err(ENXIO),
+                Hook::ClearRules => {
+                    let rc = |r: Result| r.err().map_or(0, |e| e.to_errno());
+                    // The order matters: clearing MAYREAD would let nothing else be checked.
+                    let w = rc(vma.try_clear_maywrite());
+                    let x = rc(vma.try_clear_mayexec());
+                    let r = rc(vma.try_clear_mayread());
+                    self.clear.set([r, w, x]);
+                    self.flags_after.set(vma.flags());
+                    Ok(())
+                }
+                Hook::Insert => {
+                    vma.try_clear_mayexec()?;
+                    vma.set_dontcopy();
+                    vma.set_dontexpand();
+                    vma.set_dontdump();
+                    vma.set_io();
+                    let mixed = vma.set_mixedmap();
+                    // SAFETY: The vma is being set up in an mmap hook, so it is valid.
+                    let pgoff = unsafe { (*vma.as_ptr()).vm_pgoff };
+                    let len = (vma.end() - vma.start()) / PAGE_SIZE;
+                    for i in 0..len {
+                        let page = self.pages.get(pgoff + i).ok_or(EINVAL)?;
+                        mixed.vm_insert_page(vma.start() + i * PAGE_SIZE, page)?;
+                    }
+                    self.flags_after.set(vma.flags());
+                    Ok(())
+                }
+            }
+        }
+    }
+
+    /// Fills `page` with the byte `b`.
+    fn fill(page: &Page, b: u8) -> Result {
+        let chunk = [b; 64];
+        for off in (0..PAGE_SIZE).step_by(chunk.len()) {
+            // SAFETY: `chunk` is valid for reading `chunk.len()` bytes, and nobody else can reach
+            // `page` yet.
+            unsafe { page.write_raw(chunk.as_ptr(), off, chunk.len())? };
+        }
+        Ok(())
+    }
+
+    unsafe extern "C" fn test_mmap(
+        file: *mut bindings::file,
+        vma: *mut bindings::vm_area_struct,
+    ) -> c_int {
+        // SAFETY: `private_data` is the `TestFile` given to `anon_inode_getfile()`, which
+        // outlives the file (see `File::drop`).
+        let tf = unsafe { &*(*file).private_data.cast::<TestFile>() };
+        // SAFETY: This is the `f_ops->mmap` hook, so `vma` is undergoing initial setup.
+        let vma = unsafe { VmaNew::from_raw(vma) };
+        from_result(|| tf.mmap(vma).map(|()| 0))
+    }
+
+    struct Fops(bindings::file_operations);
+    // SAFETY: The table is never written, and the `owner` pointer it contains is null.
+    unsafe impl Sync for Fops {}
+
+    static FOPS: Fops = Fops(bindings::file_operations {
+        mmap: Some(test_mmap),
+        // SAFETY: All-zeroes is a valid `file_operations`: no hooks, no owner.
+        ..unsafe { core::mem::zeroed() }
+    });
+
+    /// An anonymous-inode file whose mmap hook is `TestFile::mmap`.
+    ///
+    /// # Invariants
+    ///
+    /// `file` holds a reference to a file whose `private_data` is `tf`.
+    struct File {
+        file: *mut bindings::file,
+        tf: KBox<TestFile>,
+    }
+
+    impl File {
+        fn new(hook: Hook, npages: usize) -> Result<Self> {
+            let tf = TestFile::new(hook, npages)?;
+            // SAFETY: The name is a valid C string, `FOPS` is a static, and the private data is
+            // the `TestFile`, which `Self` keeps alive for as long as it holds the file.
+            let file = unsafe {
+                bindings::anon_inode_getfile(
+                    kernel::c_str!("rust_mm_test").as_char_ptr(),
+                    &FOPS.0,
+                    ptr::from_ref::<TestFile>(&tf).cast_mut().cast(),
+                    bindings::O_RDWR as c_int,
+                )
+            };
+            let file = kernel::error::from_err_ptr(file)?;
+            // INVARIANT: `anon_inode_getfile` returned a new reference to a file whose
+            // `private_data` is `tf`.
+            Ok(File { file, tf })
+        }
+    }
+
+    impl Drop for File {
+        fn drop(&mut self) {
+            // The file's mappings outlive this (the test's mm goes when the test thread exits),
+            // but they only hold references of their own to the file and to the inserted pages:
+            // nothing reaches `tf` through them once the mmap hook has returned.
+            //
+            // SAFETY: By the type invariants we hold a reference to `file`.
+            unsafe { bindings::fput(self.file) };
+        }
+    }
+
+    /// Maps `len` bytes of `file` (or anonymous memory) into the test's address space.
+    fn mmap(file: Option<&File>, len: usize, prot: u32, flags: u32, pgoff: usize) -> Result<usize> {
+        // SAFETY: We are in a KUnit test, so the current test is valid.
+        let test = unsafe { bindings::kunit_get_current_test() };
+        let file = file.map_or(ptr::null_mut(), |f| f.file);
+        // SAFETY: `test` is the running test and `file` is null or a file we hold a reference to.
+        let addr = unsafe {
+            bindings::kunit_vm_mmap(
+                test,
+                file,
+                0,
+                len,
+                prot as usize,
+                flags as usize,
+                pgoff * PAGE_SIZE,
+            )
+        };
+        // `vm_mmap()` returns an address or a negative errno.
+        if addr == 0 {
+            return Err(ENOMEM);
+        }
+        if addr >= (-(bindings::MAX_ERRNO as isize)) as usize {
+            return Err(Error::from_errno(addr as c_int));
+        }
+        Ok(addr)
+    }
+
+    fn munmap(addr: usize, len: usize) -> Result {
+        // SAFETY: Unmapping part of the test's own address space is always allowed.
+        kernel::error::to_result(unsafe { bindings::vm_munmap(addr, len) })
+    }
+
+    /// Reads the first byte of each of `n` pages at `addr` through the user address.
+    fn read_pages(addr: usize, n: usize) -> Result<KVec<u8>> {
+        let mut out = KVec::with_capacity(n, GFP_KERNEL)?;
+        for i in 0..n {
+            let mut b = [0u8; 1];
+            UserSlice::new(addr + i * PAGE_SIZE, 1)
+                .reader()
+                .read_slice(&mut b)?;
+            out.push(b[0], GFP_KERNEL)?;
+        }
+        Ok(out)
+    }
+
+    fn write_byte(addr: usize, b: u8) -> Result {
+        UserSlice::new(addr, 1).writer().write_slice(&[b])
+    }
+
+    fn current_mm() -> Result<ARef<MmWithUser>> {
+        let task = current!();
+        let mm = task.mm().ok_or(ESRCH)?;
+        mm.mmget_not_zero().ok_or(ESRCH)
+    }
+
+    /// The value of `mm_users`.
+    fn mm_users(mm: &Mm) -> i32 {
+        // SAFETY: `mm` is valid, and a volatile load is what `atomic_read` is.
+        unsafe {
+            ptr::read_volatile(ptr::addr_of!(
+                (*mm.as_raw()).__bindgen_anon_1.mm_users.counter
+            ))
+        }
+    }
+
+    /// Whether the write side of `sem` is free, checked by taking it.
+    fn write_lockable(sem: *mut bindings::rw_semaphore) -> bool {
+        // SAFETY: `sem` is a valid rwsem, and the trylock does not sleep.
+        if unsafe { bindings::down_write_trylock(sem) } == 0 {
+            return false;
+        }
+        // SAFETY: We just took the write lock.
+        unsafe { bindings::up_write(sem) };
+        true
+    }
+
+    const RW: u32 = bindings::PROT_READ | bindings::PROT_WRITE;
+    const ANON: u32 = bindings::MAP_PRIVATE | bindings::MAP_ANONYMOUS;
+
+    #[test]
+    fn flags_have_their_c_values() {
+        assert_eq!(flags::NONE, 0);
+        assert_eq!(flags::READ, 0x1);
+        assert_eq!(flags::WRITE, 0x2);
+        assert_eq!(flags::EXEC, 0x4);
+        assert_eq!(flags::SHARED, 0x8);
+        assert_eq!(flags::MAYREAD, 0x10);
+        assert_eq!(flags::MAYWRITE, 0x20);
+        assert_eq!(flags::MAYEXEC, 0x40);
+        assert_eq!(flags::MAYSHARE, 0x80);
+        assert_eq!(flags::PFNMAP, 0x400);
+        assert_eq!(flags::IO, 0x4000);
+        assert_eq!(flags::DONTCOPY, 0x20000);
+        assert_eq!(flags::DONTEXPAND, 0x40000);
+        assert_eq!(flags::LOCKONFAULT, 0x80000);
+        assert_eq!(flags::ACCOUNT, 0x100000);
+        assert_eq!(flags::NORESERVE, 0x200000);
+        assert_eq!(flags::HUGETLB, 0x400000);
+        assert_eq!(flags::SYNC, 0x800000);
+        assert_eq!(flags::ARCH_1, 0x1000000);
+        assert_eq!(flags::WIPEONFORK, 0x2000000);
+        assert_eq!(flags::DONTDUMP, 0x4000000);
+        let softdirty = if cfg!(CONFIG_MEM_SOFT_DIRTY) { 0x8000000 } else { 0 };
+        assert_eq!(flags::SOFTDIRTY, softdirty);
+        assert_eq!(flags::MIXEDMAP, 0x10000000);
+        assert_eq!(flags::HUGEPAGE, 0x20000000);
+        assert_eq!(flags::NOHUGEPAGE, 0x40000000);
+        // An expression in C (`BIT(31)`), which bindgen does not evaluate by itself.
+        assert_eq!(flags::MERGEABLE, 1 << 31);
+    }
+
+    #[test]
+    fn current_mm_appears_with_the_first_mapping() -> Result {
+        // A KUnit test runs in a kernel thread, which has no address space.
+        assert!(current!().mm().is_none());
+        let addr = mmap(None, PAGE_SIZE, RW, ANON, 0)?;
+        let task = current!();
+        let mm = task.mm().ok_or(ESRCH)?;
+        // SAFETY: Reading `current->mm` from the current task.
+        let raw = unsafe { (*bindings::get_current()).mm };
+        assert!(ptr::eq(mm.as_raw(), raw));
+        let guard = mm.mmap_read_lock();
+        let vma = guard.vma_lookup(addr).ok_or(EINVAL)?;
+        assert!(ptr::eq(vma.mm().as_raw(), raw));
+        Ok(())
+    }
+
+    #[test]
+    fn vma_lookup_finds_exact_bounds() -> Result {
+        let addr = mmap(None, 4 * PAGE_SIZE, RW, ANON, 0)?;
+        // Punch a hole at the last page, so that something is known to be unmapped.
+        munmap(addr + 3 * PAGE_SIZE, PAGE_SIZE)?;
+        let mm = current_mm()?;
+        let guard = mm.mmap_read_lock();
+        for a in [addr, addr + PAGE_SIZE + 17, addr + 3 * PAGE_SIZE - 1] {
+            let vma = guard.vma_lookup(a).ok_or(EINVAL)?;
+            assert_eq!(vma.start(), addr);
+            assert_eq!(vma.end(), addr + 3 * PAGE_SIZE);
+        }
+        assert!(guard.vma_lookup(addr + 3 * PAGE_SIZE).is_none());
+        assert!(guard.vma_lookup(addr + 4 * PAGE_SIZE - 1).is_none());
+        assert!(guard.vma_lookup(0).is_none());
+        Ok(())
+    }
+
+    #[test]
+    fn vma_flags_follow_prot_and_sharing() -> Result {
+        let ro = mmap(None, PAGE_SIZE, bindings::PROT_READ, ANON, 0)?;
+        let shared = bindings::MAP_SHARED | bindings::MAP_ANONYMOUS;
+        let sh = mmap(None, PAGE_SIZE, RW, shared, 0)?;
+        let mm = current_mm()?;
+        let guard = mm.mmap_read_lock();
+        let f = guard.vma_lookup(ro).ok_or(EINVAL)?.flags();
+        let mask = flags::READ | flags::WRITE | flags::EXEC | flags::SHARED | flags::MAYSHARE;
+        assert_eq!(f & mask, flags::READ);
+        assert_eq!(f & flags::MAYWRITE, flags::MAYWRITE);
+        let f = guard.vma_lookup(sh).ok_or(EINVAL)?.flags();
+        let want = flags::READ | flags::WRITE | flags::SHARED | flags::MAYSHARE;
+        assert_eq!(f & mask, want);
+        Ok(())
+    }
+
+    #[test]
+    fn mmap_read_lock_excludes_writers_until_dropped() -> Result {
+        mmap(None, PAGE_SIZE, RW, ANON, 0)?;
+        let mm = current_mm()?;
+        // SAFETY: `mm` is valid; `mmap_lock` is its mmap lock.
+        let sem = unsafe { ptr::addr_of_mut!((*mm.as_raw()).__bindgen_anon_1.mmap_lock) };
+        assert!(write_lockable(sem));
+        let guard = mm.mmap_read_lock();
+        assert!(!write_lockable(sem));
+        // A second reader is fine.
+        let second = mm.mmap_read_trylock();
+        assert!(second.is_some());
+        drop(second);
+        assert!(!write_lockable(sem));
+        drop(guard);
+        assert!(write_lockable(sem));
+        Ok(())
+    }
+
+    #[test]
+    fn mmap_read_trylock_fails_under_the_write_lock() -> Result {
+        mmap(None, PAGE_SIZE, RW, ANON, 0)?;
+        let mm = current_mm()?;
+        // SAFETY: `mm` is valid; `mmap_lock` is its mmap lock.
+        let sem = unsafe { ptr::addr_of_mut!((*mm.as_raw()).__bindgen_anon_1.mmap_lock) };
+        // SAFETY: `sem` is valid, and the trylock does not sleep.
+        assert_eq!(unsafe { bindings::down_write_trylock(sem) }, 1);
+        let got = mm.mmap_read_trylock().is_some();
+        // SAFETY: We took the write lock above.
+        unsafe { bindings::up_write(sem) };
+        assert!(!got);
+        assert!(mm.mmap_read_trylock().is_some());
+        Ok(())
+    }
+
+    #[test]
+    fn lock_vma_under_rcu_locks_one_vma() -> Result {
+        let file = File::new(Hook::Insert, 2)?;
+        let addr = mmap(Some(&file), 2 * PAGE_SIZE, RW, bindings::MAP_SHARED, 0)?;
+        let hole = mmap(None, PAGE_SIZE, RW, ANON, 0)?;
+        munmap(hole, PAGE_SIZE)?;
+        let mm = current_mm()?;
+        let Some(vma) = mm.lock_vma_under_rcu(addr + PAGE_SIZE) else {
+            // Only possible without per-VMA locks.
+            assert!(!cfg!(CONFIG_PER_VMA_LOCK));
+            return Ok(());
+        };
+        assert!(cfg!(CONFIG_PER_VMA_LOCK));
+        assert_eq!(vma.start(), addr);
+        assert_eq!(vma.end(), addr + 2 * PAGE_SIZE);
+        assert!(vma.as_mixedmap_vma().is_some());
+        #[cfg(CONFIG_PER_VMA_LOCK)]
+        {
+            // SAFETY: The vma is read-locked, so its `vm_lock` is valid.
+            let sem = unsafe { ptr::addr_of_mut!((*(*vma.as_ptr()).vm_lock).lock) };
+            assert!(!write_lockable(sem));
+            drop(vma);
+            assert!(write_lockable(sem));
+        }
+        assert!(mm.lock_vma_under_rcu(hole).is_none());
+        Ok(())
+    }
+
+    #[test]
+    fn mmap_hook_gets_a_vma_new() -> Result {
+        let file = File::new(Hook::Insert, 4)?;
+        let addr = mmap(Some(&file), 3 * PAGE_SIZE, RW, bindings::MAP_SHARED, 1)?;
+        let tf = &file.tf;
+        assert_eq!(tf.calls.get(), 1);
+        assert!(tf.prot.get() == (true, true, false));
+        let before = tf.flags_before.get();
+        assert_eq!(before & flags::MIXEDMAP, 0);
+        let set = flags::MIXEDMAP | flags::DONTCOPY | flags::DONTEXPAND | flags::DONTDUMP | flags::IO;
+        assert_eq!(tf.flags_after.get(), (before | set) & !flags::MAYEXEC);
+        let mm = current_mm()?;
+        let guard = mm.mmap_read_lock();
+        let vma = guard.vma_lookup(addr).ok_or(EINVAL)?;
+        // `mmap_region()` may add `VM_SOFTDIRTY` after the hook, nothing else.
+        assert_eq!(vma.flags() & !flags::SOFTDIRTY, tf.flags_after.get());
+        // The hook inserted pages 1, 2 and 3 of the file, filled with 2, 3 and 4.
+        drop(guard);
+        assert!(read_pages(addr, 3)?[..] == [2, 3, 4]);
+        Ok(())
+    }
+
+    #[test]
+    fn mmap_hook_error_fails_the_mmap() -> Result {
+        let file = File::new(Hook::Fail, 1)?;
+        let r = mmap(Some(&file), PAGE_SIZE, RW, bindings::MAP_SHARED, 0);
+        assert_eq!(r.err().map(|e| e.to_errno()), Some(-(bindings::ENXIO as c_int)));
+        assert_eq!(file.tf.calls.get(), 1);
+        Ok(())
+    }
+
+    #[test]
+    fn try_clear_rules_on_a_read_write_vma() -> Result {
+        let file = File::new(Hook::ClearRules, 1)?;
+        mmap(Some(&file), PAGE_SIZE, RW, bindings::MAP_SHARED, 0)?;
+        let tf = &file.tf;
+        let einval = -(bindings::EINVAL as c_int);
+        // Readable and writable: MAYREAD and MAYWRITE stay; not executable: MAYEXEC goes.
+        assert!(tf.clear.get() == [einval, einval, 0]);
+        let before = tf.flags_before.get();
+        assert_eq!(tf.flags_after.get(), before & !flags::MAYEXEC);
+        Ok(())
+    }
+
+    #[test]
+    fn try_clear_rules_on_a_read_only_vma() -> Result {
+        let file = File::new(Hook::ClearRules, 1)?;
+        let addr = mmap(Some(&file), PAGE_SIZE, bindings::PROT_READ, bindings::MAP_SHARED, 0)?;
+        let tf = &file.tf;
+        assert!(tf.prot.get() == (true, false, false));
+        let einval = -(bindings::EINVAL as c_int);
+        assert!(tf.clear.get() == [einval, 0, 0]);
+        let before = tf.flags_before.get();
+        assert_eq!(before & flags::MAYWRITE, flags::MAYWRITE);
+        assert_eq!(
+            tf.flags_after.get(),
+            before & !(flags::MAYWRITE | flags::MAYEXEC)
+        );
+        let mm = current_mm()?;
+        let guard = mm.mmap_read_lock();
+        assert_eq!(guard.vma_lookup(addr).ok_or(EINVAL)?.flags() & flags::MAYWRITE, 0);
+        Ok(())
+    }
+
+    #[test]
+    fn try_clear_mayread_on_a_prot_none_vma() -> Result {
+        let file = File::new(Hook::ClearRules, 1)?;
+        mmap(Some(&file), PAGE_SIZE, bindings::PROT_NONE, bindings::MAP_SHARED, 0)?;
+        let tf = &file.tf;
+        assert!(tf.prot.get() == (false, false, false));
+        assert!(tf.clear.get() == [0, 0, 0]);
+        let gone = flags::MAYREAD | flags::MAYWRITE | flags::MAYEXEC;
+        assert_eq!(tf.flags_after.get(), tf.flags_before.get() & !gone);
+        Ok(())
+    }
+
+    #[test]
+    fn as_mixedmap_vma_only_with_vm_mixedmap() -> Result {
+        let file = File::new(Hook::Insert, 1)?;
+        let mixed = mmap(Some(&file), PAGE_SIZE, RW, bindings::MAP_SHARED, 0)?;
+        let anon = mmap(None, PAGE_SIZE, RW, ANON, 0)?;
+        let mm = current_mm()?;
+        let guard = mm.mmap_read_lock();
+        let vma = guard.vma_lookup(mixed).ok_or(EINVAL)?;
+        let m = vma.as_mixedmap_vma().ok_or(EINVAL)?;
+        assert!(ptr::eq(m.as_ptr(), vma.as_ptr()));
+        assert!(guard.vma_lookup(anon).ok_or(EINVAL)?.as_mixedmap_vma().is_none());
+        Ok(())
+    }
+
+    #[test]
+    fn zap_in_bounds_removes_the_pages() -> Result {
+        let file = File::new(Hook::Insert, 4)?;
+        let addr = mmap(Some(&file), 4 * PAGE_SIZE, RW, bindings::MAP_SHARED, 0)?;
+        assert!(read_pages(addr, 4)?[..] == [1, 2, 3, 4]);
+        let mm = current_mm()?;
+        let guard = mm.mmap_read_lock();
+        guard.vma_lookup(addr).ok_or(EINVAL)?.zap_page_range_single(addr + PAGE_SIZE, 2 * PAGE_SIZE);
+        drop(guard);
+        // A VM_MIXEDMAP vma without a fault handler: touching a zapped page fails.
+        assert!(read_pages(addr, 1)?[..] == [1]);
+        assert_eq!(read_pages(addr + PAGE_SIZE, 1).err(), Some(EFAULT));
+        assert_eq!(read_pages(addr + 2 * PAGE_SIZE, 1).err(), Some(EFAULT));
+        assert!(read_pages(addr + 3 * PAGE_SIZE, 1)?[..] == [4]);
+        Ok(())
+    }
+
+    #[test]
+    fn zap_partly_or_wholly_outside_does_nothing() -> Result {
+        let file = File::new(Hook::Insert, 2)?;
+        let addr = mmap(Some(&file), 2 * PAGE_SIZE, RW, bindings::MAP_SHARED, 0)?;
+        let mm = current_mm()?;
+        let guard = mm.mmap_read_lock();
+        let vma = guard.vma_lookup(addr).ok_or(EINVAL)?;
+        // Runs past the end.
+        vma.zap_page_range_single(addr + PAGE_SIZE, 2 * PAGE_SIZE);
+        // Starts before the start.
+        vma.zap_page_range_single(addr - PAGE_SIZE, 2 * PAGE_SIZE);
+        // Wholly outside, above and below.
+        vma.zap_page_range_single(addr + 2 * PAGE_SIZE, PAGE_SIZE);
+        vma.zap_page_range_single(addr - 2 * PAGE_SIZE, PAGE_SIZE);
+        // Overflows the address space.
+        vma.zap_page_range_single(addr, usize::MAX - addr + 1);
+        drop(guard);
+        assert!(read_pages(addr, 2)?[..] == [1, 2]);
+        Ok(())
+    }
+
+    #[test]
+    fn vm_insert_page_brings_back_the_same_page() -> Result {
+        let file = File::new(Hook::Insert, 2)?;
+        let addr = mmap(Some(&file), 2 * PAGE_SIZE, RW, bindings::MAP_SHARED, 0)?;
+        write_byte(addr + PAGE_SIZE, 0x5a)?;
+        let mm = current_mm()?;
+        {
+            let guard = mm.mmap_read_lock();
+            let vma = guard.vma_lookup(addr).ok_or(EINVAL)?;
+            vma.zap_page_range_single(addr + PAGE_SIZE, PAGE_SIZE);
+        }
+        assert_eq!(read_pages(addr + PAGE_SIZE, 1).err(), Some(EFAULT));
+        {
+            let guard = mm.mmap_read_lock();
+            let vma = guard.vma_lookup(addr).ok_or(EINVAL)?.as_mixedmap_vma().ok_or(EINVAL)?;
+            vma.vm_insert_page(addr + PAGE_SIZE, &file.tf.pages[1])?;
+            // Mapped already.
+            assert_eq!(vma.vm_insert_page(addr, &file.tf.pages[0]).err(), Some(EBUSY));
+            // Outside the vma.
+            let r = vma.vm_insert_page(addr + 2 * PAGE_SIZE, &file.tf.pages[0]);
+            assert_eq!(r.err(), Some(EFAULT));
+        }
+        // The write went to the file's page, so it is still there.
+        assert!(read_pages(addr, 2)?[..] == [1, 0x5a]);
+        Ok(())
+    }
+
+    #[test]
+    fn mmget_not_zero_on_a_live_mm() -> Result {
+        mmap(None, PAGE_SIZE, RW, ANON, 0)?;
+        let task = current!();
+        let mm = task.mm().ok_or(ESRCH)?;
+        let users = mm_users(mm);
+        let user = mm.mmget_not_zero().ok_or(EINVAL)?;
+        assert_eq!(mm_users(mm), users + 1);
+        let again = user.clone();
+        assert_eq!(mm_users(mm), users + 2);
+        drop(user);
+        drop(again);
+        assert_eq!(mm_users(mm), users);
+        Ok(())
+    }
+
+    #[test]
+    fn mmget_not_zero_on_a_dead_mm() -> Result {
+        // SAFETY: `mm_alloc` has no preconditions.
+        let raw = unsafe { bindings::mm_alloc() };
+        if raw.is_null() {
+            return Err(ENOMEM);
+        }
+        // SAFETY: `mm_alloc` returned an mm with `mm_users == 1`, which we own.
+        let user: ARef<MmWithUser> =
+            unsafe { ARef::from_raw(ptr::NonNull::new_unchecked(raw.cast())) };
+        let grab: ARef<Mm> = ARef::from(&**user);
+        assert_eq!(mm_users(&grab), 1);
+        assert!(grab.mmget_not_zero().is_some());
+        drop(user);
+        // Only the `mmgrab` reference is left: the address space is gone.
+        assert_eq!(mm_users(&grab), 0);
+        assert!(grab.mmget_not_zero().is_none());
+        Ok(())
+    }
+
+    #[test]
+    fn mmput_async_drops_the_last_user() -> Result {
+        // SAFETY: `mm_alloc` has no preconditions.
+        let raw = unsafe { bindings::mm_alloc() };
+        if raw.is_null() {
+            return Err(ENOMEM);
+        }
+        // SAFETY: `mm_alloc` returned an mm with `mm_users == 1`, which we own.
+        let user: ARef<MmWithUser> =
+            unsafe { ARef::from_raw(ptr::NonNull::new_unchecked(raw.cast())) };
+        let grab: ARef<Mm> = ARef::from(&**user);
+        let user = MmWithUser::into_mmput_async(user);
+        let second = user.clone();
+        assert_eq!(mm_users(&grab), 2);
+        drop(second);
+        assert_eq!(mm_users(&grab), 1);
+        drop(user);
+        // The last `mmput_async` queues the teardown; wait for it.
+        // SAFETY: `grab` keeps the mm, and so its work item, allocated.
+        unsafe { bindings::flush_work(ptr::addr_of_mut!((*grab.as_raw()).__bindgen_anon_1.async_put_work)) };
+        assert_eq!(mm_users(&grab), 0);
+        assert!(grab.mmget_not_zero().is_none());
+        Ok(())
+    }
+}
