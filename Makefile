@@ -23,7 +23,7 @@ GUEST_TIMEOUT	?= 300
 
 # What 'make test' walks, in order; each stage records its cases in
 # build/results/$(ARCH)-$(FLAVOUR)/<stage>.
-TEST_STAGES	:= kunit compile-fail client
+TEST_STAGES	:= kunit compile-fail modules guest
 
 # Everything below is derived.
 ifneq ($(BASE),)
@@ -59,7 +59,7 @@ KUNIT_OPTS	:= --arch=$(ARCH) --build_dir=$(O) \
 		   $(addprefix --kunitconfig=$(CURDIR)/,$(CONFIGS)) \
 		   $(addprefix --make_options=,$(KTOOLS))
 
-.PHONY: help setup rustavailable tree config kernel kunit test run rustfmtcheck clean \
+.PHONY: help setup rustavailable tree config kernel kunit progs test run shell rustfmtcheck clean \
 	$(addprefix stage-,$(TEST_STAGES))
 
 help:
@@ -121,8 +121,32 @@ EXTMOD		= port/extmod.sh $(1) $(RESULTS) $(2) $(O)/ext -- $(KMAKE) --
 stage-compile-fail: kernel
 	@$(call EXTMOD,fail,compile-fail) tests/compile_fail/*.rs
 
-stage-client: kernel
-	@$(call EXTMOD,build,client) tests/mm_client
+# Loadable modules: the mainline-API client, a module with parameters, and
+# the sample itself built as a module.  The guest stage loads them.
+GUEST_MODULES	:= tests/mm_client tests/param_module tests/sample_module
+
+stage-modules: kernel
+	@TREE=$(TREE) $(call EXTMOD,build,modules) $(GUEST_MODULES)
+
+# The userspace programs of the guest, static.
+GUEST_CC_x86_64	:= gcc
+GUEST_CC_arm64	:= aarch64-linux-gnu-gcc
+SELFTESTS	:= $(TREE)/tools/testing/selftests
+GUEST_PROGS	:= rust_misc_device_test rust_misc_device_demo
+
+progs: kernel
+	@$(KMAKE) -s headers
+	@mkdir -p $(O)/progs
+	@for p in $(GUEST_PROGS); do \
+	  $(GUEST_CC_$(ARCH)) -static -O2 -Wall -Wextra -Werror -isystem $(O)/usr/include \
+	    -I$(SELFTESTS) -o $(O)/progs/$$p $(SELFTESTS)/rust_misc_device/$$p.c || exit 1; \
+	done
+
+stage-guest: progs
+	@test -f $(O)/ext/mm_client/rust_mm_client.ko || $(MAKE) --no-print-directory stage-modules
+	@port/guest-test.sh $(ARCH) $(O) $(RESULTS) $(GUEST_TIMEOUT) \
+	  $(addprefix $(O)/progs/,$(GUEST_PROGS)) \
+	  $(O)/ext/mm_client/rust_mm_client.ko $(O)/ext/param_module/rust_param_test.ko
 
 run: kernel
 	@port/guest.sh $(ARCH) $(O) run $(GUEST_TIMEOUT) quiet port/guest/run.job

@@ -6,6 +6,7 @@
 #   build DIR...  each DIR must build, without warnings;
 #   fail FILE...  each FILE must fail to build with exactly the rustc error
 #                 codes its "// expect: E0277 ..." line names.
+#               A file "from-tree" in DIR names sources to copy from $TREE.
 # Usage: port/extmod.sh MODE RESULTS STAGE EXTDIR -- KMAKE... -- SOURCES...
 set -u
 mode=$1 results=$2 stage=$3 ext=$(realpath -m "$4")
@@ -21,6 +22,10 @@ for src in "$@"; do
 	rm -rf "$dir"
 	if [ "$mode" = build ]; then
 		cp -r "$src" "$dir"
+		# Sources that come from the kernel tree itself.
+		for f in $(cat "$dir/from-tree" 2>/dev/null); do
+			cp "$TREE/$f" "$dir/" || exit 1
+		done
 	else
 		mkdir -p "$dir"
 		cp "$src" "$dir/$name.rs"

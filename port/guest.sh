@@ -45,7 +45,7 @@ if [ "$timeout" = 0 ]; then
 fi
 
 log=$build/guest-$name.log
-timeout -k 5 "$timeout" "${cmd[@]}" -serial stdio < /dev/null 2>&1 | tee "$log"
+timeout -k 5 "$timeout" "${cmd[@]}" -serial stdio < /dev/null 2>&1 | tr -d '\r' | tee "$log"
 rc=${PIPESTATUS[0]}
 [ "$rc" != 124 ] || die "$name: the guest did not finish within $timeout s (log: $log)"
 status=$(sed -n 's/^port-guest: exit \([0-9]*\).*/\1/p' "$log" | tail -n 1)

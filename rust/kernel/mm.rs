@@ -28,6 +28,9 @@ use virt::VmaRef;
 mod mmput_async;
 pub use mmput_async::MmWithUserAsync;
 
+#[cfg(CONFIG_KUNIT)]
+mod tests;
+
 /// A wrapper for the kernel's `struct mm_struct`.
 ///
 /// This represents the address space of a userspace process, so each process has one `Mm`

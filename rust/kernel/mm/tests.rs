@@ -119,14 +119,21 @@ mod rust_mm {
         Ok(())
     }
 
+    /// The `f_ops->mmap` of the test files.
+    ///
+    /// # Safety
+    ///
+    /// `file` must be a file made by [`File::new`], and `vma` a vma being set up for it in
+    /// `mmap_region()`.
     unsafe extern "C" fn test_mmap(
         file: *mut bindings::file,
         vma: *mut bindings::vm_area_struct,
     ) -> c_int {
-        // SAFETY: `private_data` is the `TestFile` given to `anon_inode_getfile()`, which
-        // outlives the file (see `File::drop`).
+        // SAFETY: By the safety requirements, `file` was made by `File::new`, so its
+        // `private_data` is the `TestFile` of a `File` that the test still holds while it maps
+        // the file.
         let tf = unsafe { &*(*file).private_data.cast::<TestFile>() };
-        // SAFETY: This is the `f_ops->mmap` hook, so `vma` is undergoing initial setup.
+        // SAFETY: By the safety requirements, `vma` is undergoing initial setup.
         let vma = unsafe { VmaNew::from_raw(vma) };
         from_result(|| tf.mmap(vma).map(|()| 0))
     }

@@ -1,0 +1,1681 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Tests of the Rust sample misc device (samples/rust/rust_misc_device.rs):
+ * its ioctls, its mmap() rules and the ZAP/INSERT ioctls that drop and put
+ * back the page table entries of a mapping of the device.
+ *
+ * Every case runs in a process of its own, so that a fault or a hang in one
+ * case is reported as the failure of that case only.  Cases that expect a
+ * signal raise it in a further child and check how that child died.
+ *
+ * Usage: rust_misc_device_test [--pages N]
+ *   --pages N	the buffer size, in pages, the module is expected to have
+ *		(module parameter "pages", default 16)
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/personality.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/sysmacros.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <linux/rust_misc_device.h>
+
+#include "kselftest.h"
+
+#define PAGES_PARAM	"/sys/module/rust_misc_device/parameters/pages"
+
+/* Seconds a case may run before it is declared hung. */
+#define CASE_TIMEOUT	30
+/* Seconds a child that should die of a signal may run. */
+#define CHILD_TIMEOUT	10
+
+#define FAIL		(-1)
+
+static size_t psz;		/* page size */
+static size_t npages;		/* buffer size in pages, used by the cases */
+static size_t expect_pages = RUST_MISC_DEV_PAGES_DEFAULT;
+static bool param_ok;		/* PAGES_PARAM was read */
+static unsigned long param_pages;
+static char param_err[128];
+
+static const char marker[] = "rust-misc-device test marker";
+
+/* Helpers: naming things in diagnostics. */
+
+static const char *errname(int err)
+{
+	static char buf[32];
+
+	switch (err) {
+	case 0:		return "no error";
+	case EPERM:	return "EPERM";
+	case ENOENT:	return "ENOENT";
+	case EINTR:	return "EINTR";
+	case EIO:	return "EIO";
+	case ENXIO:	return "ENXIO";
+	case EBADF:	return "EBADF";
+	case EAGAIN:	return "EAGAIN";
+	case ENOMEM:	return "ENOMEM";
+	case EACCES:	return "EACCES";
+	case EFAULT:	return "EFAULT";
+	case EBUSY:	return "EBUSY";
+	case EEXIST:	return "EEXIST";
+	case ENODEV:	return "ENODEV";
+	case EINVAL:	return "EINVAL";
+	case ENOTTY:	return "ENOTTY";
+	case ENOSPC:	return "ENOSPC";
+	case ERANGE:	return "ERANGE";
+	case EOVERFLOW:	return "EOVERFLOW";
+	case EOPNOTSUPP: return "EOPNOTSUPP";
+	}
+	snprintf(buf, sizeof(buf), "errno %d", err);
+	return buf;
+}
+
+static const char *signame(int sig)
+{
+	static char buf[32];
+
+	switch (sig) {
+	case SIGSEGV:	return "SIGSEGV";
+	case SIGBUS:	return "SIGBUS";
+	case SIGALRM:	return "SIGALRM (timeout)";
+	case SIGKILL:	return "SIGKILL";
+	case SIGABRT:	return "SIGABRT";
+	case SIGILL:	return "SIGILL";
+	case SIGFPE:	return "SIGFPE";
+	case SIGTRAP:	return "SIGTRAP";
+	}
+	snprintf(buf, sizeof(buf), "signal %d", sig);
+	return buf;
+}
+
+static const char *cmdname(unsigned long cmd)
+{
+	switch (cmd) {
+	case RUST_MISC_DEV_ZAP:		return "ZAP";
+	case RUST_MISC_DEV_INSERT:	return "INSERT";
+	case RUST_MISC_DEV_GET_VALUE:	return "GET_VALUE";
+	case RUST_MISC_DEV_SET_VALUE:	return "SET_VALUE";
+	case RUST_MISC_DEV_HELLO:	return "HELLO";
+	}
+	return "ioctl";
+}
+
+static const char *protname(int prot)
+{
+	static char buf[64];
+
+	if (!prot)
+		return "PROT_NONE";
+	snprintf(buf, sizeof(buf), "%s%s%s",
+		 prot & PROT_READ ? "R" : "", prot & PROT_WRITE ? "W" : "",
+		 prot & PROT_EXEC ? "X" : "");
+	return buf;
+}
+
+/*
+ * Check the outcome of a system call, passed as the first argument: errno
+ * is read first thing, so no other argument may change it.  @failed tells
+ * whether the call returned its error value, @want is 0 if success was
+ * expected, else the errno expected.  Returns 0 if it is as expected.
+ */
+static __printf(3, 4) int check_result(bool failed, int want,
+				       const char *fmt, ...)
+{
+	int err = errno;
+	char what[256];
+	va_list ap;
+
+	if (failed ? err == want : !want)
+		return 0;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+
+	if (!failed)
+		ksft_print_msg("%s: expected %s, got success\n", what,
+			       errname(want));
+	else if (!want)
+		ksft_print_msg("%s: expected success, got %s (%s)\n", what,
+			       errname(err), strerror(err));
+	else
+		ksft_print_msg("%s: expected %s, got %s (%s)\n", what,
+			       errname(want), errname(err), strerror(err));
+	return FAIL;
+}
+
+/* Like check_result() for an ioctl, which must return exactly 0 on success. */
+static __printf(3, 4) int check_ioctl(int ret, int want, const char *fmt, ...)
+{
+	int err = errno;
+	char what[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+
+	if (ret != 0 && ret != -1) {
+		ksft_print_msg("%s: returned %d, expected %s\n", what, ret,
+			       want ? errname(want) : "0");
+		return FAIL;
+	}
+	errno = err;
+	return check_result(ret == -1, want, "%s", what);
+}
+
+/* Expect an ioctl given a bad pointer @ptr to fail with EFAULT. */
+static int expect_ioctl_ptr(int fd, unsigned long cmd, void *ptr,
+			    const char *what)
+{
+	int ret = ioctl(fd, cmd, ptr);
+
+	return check_ioctl(ret, EFAULT, "%s(%s pointer %p)", cmdname(cmd), what,
+			   ptr);
+}
+
+/* Helpers: the device and its mappings. */
+
+static unsigned char pattern(size_t page)
+{
+	return (page + 1) & 0xff;
+}
+
+static int dev_open(int flags)
+{
+	int fd = open(RUST_MISC_DEV_PATH, flags | O_CLOEXEC);
+
+	if (fd < 0)
+		ksft_print_msg("open(%s): %s (%s)\n", RUST_MISC_DEV_PATH,
+			       errname(errno), strerror(errno));
+	return fd;
+}
+
+/*
+ * Open the device through a node on a filesystem that allows exec: on a
+ * noexec mount the kernel refuses PROT_EXEC itself (EPERM) and clears
+ * VM_MAYEXEC before the driver is asked, which would hide what the driver
+ * does.  devtmpfs is noexec with CONFIG_DEVTMPFS_SAFE.
+ */
+static int open_exec_node(int flags)
+{
+	static const char * const dirs[] = { "/tmp", "/run", "/var/tmp",
+					     "/root", "/" };
+	struct statvfs sv;
+	struct stat st;
+	char dir[PATH_MAX], node[PATH_MAX + 16];
+	size_t i;
+	int fd;
+
+	if (statvfs(RUST_MISC_DEV_PATH, &sv) == 0 && !(sv.f_flag & ST_NOEXEC))
+		return dev_open(flags);
+
+	if (stat(RUST_MISC_DEV_PATH, &st) || !S_ISCHR(st.st_mode)) {
+		ksft_print_msg("%s is not a character device\n",
+			       RUST_MISC_DEV_PATH);
+		return -1;
+	}
+	for (i = 0; i < ARRAY_SIZE(dirs); i++) {
+		if (statvfs(dirs[i], &sv) ||
+		    (sv.f_flag & (ST_NOEXEC | ST_NODEV | ST_RDONLY)))
+			continue;
+		snprintf(dir, sizeof(dir), "%s/rust-misc-test-XXXXXX",
+			 strcmp(dirs[i], "/") ? dirs[i] : "");
+		if (!mkdtemp(dir))
+			continue;
+		snprintf(node, sizeof(node), "%s/dev", dir);
+		fd = -1;
+		if (!mknod(node, S_IFCHR | 0600, st.st_rdev)) {
+			fd = open(node, flags | O_CLOEXEC);
+			unlink(node);
+		}
+		rmdir(dir);
+		if (fd >= 0)
+			return fd;
+	}
+	ksft_print_msg("%s is on a noexec mount and no device node could be made on an exec-capable one\n",
+		       RUST_MISC_DEV_PATH);
+	return -1;
+}
+
+/* Map @n pages of the buffer from page @off, at @addr if not NULL. */
+static void *map_at(void *addr, int fd, size_t off, size_t n, int prot)
+{
+	void *p = mmap(addr, n * psz, prot,
+		       MAP_SHARED | (addr ? MAP_FIXED : 0), fd, off * psz);
+
+	if (p == MAP_FAILED) {
+		ksft_print_msg("mmap(%s, MAP_SHARED%s, offset %zu pages, %zu pages): %s (%s)\n",
+			       protname(prot), addr ? "|MAP_FIXED" : "", off, n,
+			       errname(errno), strerror(errno));
+		return NULL;
+	}
+	return p;
+}
+
+static void *map(int fd, size_t off, size_t n, int prot)
+{
+	return map_at(NULL, fd, off, n, prot);
+}
+
+/* Expect mmap() of @len bytes at byte offset @off to fail with @want. */
+static int expect_mmap_err(int fd, off_t off, size_t len, int prot, int flags,
+			   int want, const char *what)
+{
+	void *p = mmap(NULL, len, prot, flags, fd, off);
+	int err = errno;
+
+	if (p != MAP_FAILED)
+		munmap(p, len);
+	errno = err;
+	return check_result(p == MAP_FAILED, want,
+			    "mmap(%s, %s, offset %#llx, len %#zx) (%s)",
+			    protname(prot),
+			    (flags & MAP_TYPE) == MAP_PRIVATE ? "MAP_PRIVATE" :
+			    "MAP_SHARED", (unsigned long long)off, len, what);
+}
+
+/* A PROT_NONE reservation of @n pages, to place mappings at known spots. */
+static char *reserve(size_t n)
+{
+	void *p = mmap(NULL, n * psz, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	if (p == MAP_FAILED) {
+		ksft_print_msg("reserving %zu pages: %s\n", n, strerror(errno));
+		return NULL;
+	}
+	return p;
+}
+
+/* An address range of @n pages that is certainly not mapped. */
+static char *unmapped_range(size_t n)
+{
+	char *p = reserve(n);
+
+	if (p && munmap(p, n * psz)) {
+		ksft_print_msg("munmap: %s\n", strerror(errno));
+		return NULL;
+	}
+	return p;
+}
+
+static int range_ioctl(int fd, unsigned long cmd, __u64 addr, __u64 len)
+{
+	struct rust_misc_dev_range r = { .addr = addr, .len = len };
+
+	return ioctl(fd, cmd, &r);
+}
+
+static __u64 u64p(const void *p)
+{
+	return (uintptr_t)p;
+}
+
+/* Issue ZAP or INSERT on a range and expect @want (0: success). */
+static int expect_range(int fd, unsigned long cmd, __u64 addr, __u64 len,
+			int want, const char *what)
+{
+	int ret = range_ioctl(fd, cmd, addr, len);
+
+	return check_ioctl(ret, want, "%s {addr %#llx, len %#llx} (%s)",
+			   cmdname(cmd), (unsigned long long)addr,
+			   (unsigned long long)len, what);
+}
+
+static int zap(int fd, const void *addr, size_t n, int want, const char *what)
+{
+	return expect_range(fd, RUST_MISC_DEV_ZAP, u64p(addr), n * psz, want,
+			    what);
+}
+
+static int insert(int fd, const void *addr, size_t n, int want,
+		  const char *what)
+{
+	return expect_range(fd, RUST_MISC_DEV_INSERT, u64p(addr), n * psz,
+			    want, what);
+}
+
+/* Check that @len bytes at @p are all @byte. */
+static int check_fill(const void *p, size_t len, unsigned char byte,
+		      const char *what)
+{
+	const unsigned char *c = p;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (c[i] != byte) {
+			ksft_print_msg("%s: byte %#zx is 0x%02x, expected 0x%02x\n",
+				       what, i, c[i], byte);
+			return FAIL;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Check that the @n pages at @p hold the pattern of the buffer's pages
+ * from @first on.
+ */
+static int check_pattern(const void *p, size_t first, size_t n,
+			 const char *what)
+{
+	const unsigned char *c = p;
+	char buf[160];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(buf, sizeof(buf), "%s: page %zu of the mapping (buffer page %zu)",
+			 what, i, first + i);
+		if (check_fill(c + i * psz, psz, pattern(first + i), buf))
+			return FAIL;
+	}
+	return 0;
+}
+
+/* Write the marker at the start of a page. */
+static void put_marker(void *page)
+{
+	memcpy(page, marker, sizeof(marker));
+}
+
+/* Check a page holds the marker and then the pattern of buffer page @pg. */
+static int check_marker(const void *page, size_t pg, const char *what)
+{
+	const char *c = page;
+
+	if (memcmp(c, marker, sizeof(marker))) {
+		ksft_print_msg("%s: marker not found (page starts with 0x%02x 0x%02x 0x%02x 0x%02x)\n",
+			       what, (unsigned char)c[0], (unsigned char)c[1],
+			       (unsigned char)c[2], (unsigned char)c[3]);
+		return FAIL;
+	}
+	return check_fill(c + sizeof(marker), psz - sizeof(marker),
+			  pattern(pg), what);
+}
+
+static int need_pages(size_t n)
+{
+	if (npages >= n)
+		return 0;
+	ksft_print_msg("needs a buffer of at least %zu pages, the module has %zu\n",
+		       n, npages);
+	return KSFT_SKIP;
+}
+
+/* The page the ZAP/INSERT cases play with: 2, or the last one. */
+static size_t zpage(void)
+{
+	return npages >= 3 ? 2 : npages - 1;
+}
+
+/* Helpers: children that are expected to die of a signal. */
+
+struct child_fn {
+	int (*fn)(void *arg);
+	void *arg;
+};
+
+static int child_start(void *data)
+{
+	struct child_fn *c = data;
+	struct rlimit rl = { 0, 0 };
+
+	setrlimit(RLIMIT_CORE, &rl);
+	alarm(CHILD_TIMEOUT);
+	return c->fn(c->arg);
+}
+
+static int touch_read(void *addr)
+{
+	return __atomic_load_n((unsigned char *)addr, __ATOMIC_RELAXED);
+}
+
+static int touch_write(void *addr)
+{
+	__atomic_store_n((unsigned char *)addr, 0xee, __ATOMIC_RELAXED);
+	return 0;
+}
+
+/*
+ * Run @fn(@arg) in a child and expect it to be killed by @sig.  With
+ * @share_vm the child shares our address space (clone(CLONE_VM)), so it
+ * sees our mappings of the device, which fork() does not copy
+ * (VM_DONTCOPY); otherwise it is a plain fork().
+ */
+static int expect_signal(bool share_vm, int (*fn)(void *), void *arg, int sig,
+			 const char *what)
+{
+	struct child_fn c = { .fn = fn, .arg = arg };
+	size_t stack_size = 256 * 1024;
+	void *stack = NULL;
+	int status, ret = FAIL;
+	pid_t pid, w;
+
+	fflush(stdout);
+	fflush(stderr);
+	if (share_vm) {
+		stack = mmap(NULL, stack_size, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+		if (stack == MAP_FAILED) {
+			ksft_print_msg("child stack: %s\n", strerror(errno));
+			return FAIL;
+		}
+		pid = clone(child_start, (char *)stack + stack_size,
+			    CLONE_VM | SIGCHLD, &c);
+	} else {
+		pid = fork();
+		if (!pid)
+			_exit(child_start(&c));
+	}
+	if (pid < 0) {
+		ksft_print_msg("%s: %s\n", share_vm ? "clone" : "fork",
+			       strerror(errno));
+		goto out;
+	}
+	do {
+		w = waitpid(pid, &status, 0);
+	} while (w < 0 && errno == EINTR);
+	if (w != pid) {
+		ksft_print_msg("waitpid: %s\n", strerror(errno));
+		goto out;
+	}
+	if (WIFSIGNALED(status) && WTERMSIG(status) == sig) {
+		ret = 0;
+	} else if (WIFSIGNALED(status)) {
+		ksft_print_msg("%s: expected the child to die of %s, it died of %s\n",
+			       what, signame(sig), signame(WTERMSIG(status)));
+	} else if (WIFEXITED(status)) {
+		ksft_print_msg("%s: expected the child to die of %s, it exited with status %d (the access worked)\n",
+			       what, signame(sig), WEXITSTATUS(status));
+	} else {
+		ksft_print_msg("%s: child ended with wait status %#x\n", what,
+			       status);
+	}
+out:
+	if (stack)
+		munmap(stack, stack_size);
+	return ret;
+}
+
+/* The cases.  Each returns 0 (pass), KSFT_SKIP or FAIL. */
+
+static int test_open_close(void)
+{
+	int fd, fd2;
+
+	fd = dev_open(O_RDWR);
+	if (fd < 0)
+		return FAIL;
+	fd2 = dev_open(O_RDWR);
+	if (fd2 < 0)
+		return FAIL;
+	if (check_result(close(fd2), 0, "close(second fd)") ||
+	    check_result(close(fd), 0, "close(first fd)"))
+		return FAIL;
+	return 0;
+}
+
+static int test_hello_ioctl(void)
+{
+	int fd = dev_open(O_RDWR);
+
+	if (fd < 0)
+		return FAIL;
+	return check_ioctl(ioctl(fd, RUST_MISC_DEV_HELLO), 0, "HELLO");
+}
+
+static int get_value(int fd, int *val)
+{
+	*val = 0x5a5a5a5a;
+	return check_ioctl(ioctl(fd, RUST_MISC_DEV_GET_VALUE, val), 0,
+			   "GET_VALUE");
+}
+
+static int expect_value(int fd, int want, const char *what)
+{
+	int val;
+
+	if (get_value(fd, &val))
+		return FAIL;
+	if (val != want) {
+		ksft_print_msg("%s: GET_VALUE gave %d, expected %d\n", what,
+			       val, want);
+		return FAIL;
+	}
+	return 0;
+}
+
+static int set_value(int fd, int val)
+{
+	return check_ioctl(ioctl(fd, RUST_MISC_DEV_SET_VALUE, &val), 0,
+			   "SET_VALUE(%d)", val);
+}
+
+static int test_value_round_trip(void)
+{
+	int a, b;
+
+	a = dev_open(O_RDWR);
+	if (a < 0 || expect_value(a, 0, "new file"))
+		return FAIL;
+	if (set_value(a, 42) || expect_value(a, 42, "after SET_VALUE(42)"))
+		return FAIL;
+	if (set_value(a, -7) || expect_value(a, -7, "after SET_VALUE(-7)"))
+		return FAIL;
+	if (set_value(a, 42))
+		return FAIL;
+
+	b = dev_open(O_RDWR);
+	if (b < 0 || expect_value(b, 0, "second open file"))
+		return FAIL;
+	if (set_value(b, 5) || expect_value(b, 5, "second file after SET_VALUE(5)"))
+		return FAIL;
+	return expect_value(a, 42, "first file after the second file's SET_VALUE");
+}
+
+static int test_value_bad_pointer(void)
+{
+	char *hole, *ro;
+	int fd;
+
+	fd = dev_open(O_RDWR);
+	/* The hole last: a mapping made after it could be placed in it. */
+	ro = mmap(NULL, psz, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	hole = unmapped_range(1);
+	if (fd < 0 || !hole || ro == MAP_FAILED)
+		return FAIL;
+	if (set_value(fd, 7))
+		return FAIL;
+
+	if (expect_ioctl_ptr(fd, RUST_MISC_DEV_GET_VALUE, NULL, "NULL") ||
+	    expect_ioctl_ptr(fd, RUST_MISC_DEV_GET_VALUE, hole, "unmapped") ||
+	    expect_ioctl_ptr(fd, RUST_MISC_DEV_GET_VALUE, ro, "read-only page") ||
+	    expect_ioctl_ptr(fd, RUST_MISC_DEV_SET_VALUE, NULL, "NULL") ||
+	    expect_ioctl_ptr(fd, RUST_MISC_DEV_SET_VALUE, hole, "unmapped"))
+		return FAIL;
+	return expect_value(fd, 7, "after the failed calls");
+}
+
+static int test_unknown_ioctl(void)
+{
+	static const unsigned long cmds[] = {
+		_IO('|', 0x85),
+		_IO('|', 0x7f),
+		_IO('|', 0x00),
+		_IOR('|', 0x80, int),	/* HELLO's number, other direction */
+		_IOWR('|', 0x82, int),	/* SET_VALUE's number, other direction */
+	};
+	size_t i;
+	int fd, arg = 0;
+
+	fd = dev_open(O_RDWR);
+	if (fd < 0)
+		return FAIL;
+	for (i = 0; i < ARRAY_SIZE(cmds); i++)
+		if (check_ioctl(ioctl(fd, cmds[i], &arg), ENOTTY,
+				"ioctl(%#lx)", cmds[i]))
+			return FAIL;
+	return 0;
+}
+
+static int test_mmap_whole_pattern(void)
+{
+	char *p;
+	int fd;
+
+	fd = dev_open(O_RDWR);
+	if (fd < 0)
+		return FAIL;
+	p = map(fd, 0, npages, PROT_READ | PROT_WRITE);
+	if (!p)
+		return FAIL;
+	if (check_pattern(p, 0, npages, "whole buffer"))
+		return FAIL;
+	return check_result(munmap(p, npages * psz), 0, "munmap");
+}
+
+static int test_mmap_page_offset(void)
+{
+	size_t off, n;
+	char *p;
+	int fd, ret;
+
+	ret = need_pages(2);
+	if (ret)
+		return ret;
+	/* 3 pages in, 2 pages long (bytes 0x04 and 0x05), if it fits. */
+	off = npages - 1 < 3 ? npages - 1 : 3;
+	n = npages - off < 2 ? npages - off : 2;
+
+	fd = dev_open(O_RDWR);
+	if (fd < 0)
+		return FAIL;
+	p = map(fd, off, n, PROT_READ | PROT_WRITE);
+	if (!p)
+		return FAIL;
+	return check_pattern(p, off, n, "mapping at a page offset");
+}
+
+static int test_mmap_unaligned_offset(void)
+{
+	int fd = dev_open(O_RDWR);
+
+	if (fd < 0)
+		return FAIL;
+	if (expect_mmap_err(fd, 1, psz, PROT_READ, MAP_SHARED, EINVAL,
+			    "offset 1") ||
+	    expect_mmap_err(fd, psz / 2, psz, PROT_READ, MAP_SHARED, EINVAL,
+			    "offset half a page") ||
+	    expect_mmap_err(fd, psz + 8, psz, PROT_READ | PROT_WRITE,
+			    MAP_SHARED, EINVAL, "offset a page and 8 bytes"))
+		return FAIL;
+	return 0;
+}
+
+static int test_mmap_len_beyond_end(void)
+{
+	int fd = dev_open(O_RDWR);
+
+	if (fd < 0)
+		return FAIL;
+	return expect_mmap_err(fd, 0, (npages + 1) * psz,
+			       PROT_READ | PROT_WRITE, MAP_SHARED, EINVAL,
+			       "one page more than the buffer");
+}
+
+static int test_mmap_offset_len_beyond_end(void)
+{
+	int fd = dev_open(O_RDWR);
+
+	if (fd < 0)
+		return FAIL;
+	if (expect_mmap_err(fd, psz, npages * psz, PROT_READ, MAP_SHARED,
+			    EINVAL, "offset 1 page, buffer size") ||
+	    expect_mmap_err(fd, (npages - 1) * psz, 2 * psz, PROT_READ,
+			    MAP_SHARED, EINVAL, "last page plus one"))
+		return FAIL;
+	return 0;
+}
+
+static int test_mmap_offset_at_end(void)
+{
+	int fd = dev_open(O_RDWR);
+
+	if (fd < 0)
+		return FAIL;
+	if (expect_mmap_err(fd, npages * psz, psz, PROT_READ, MAP_SHARED,
+			    EINVAL, "offset at the end") ||
+	    expect_mmap_err(fd, (npages + 100) * psz, psz, PROT_READ,
+			    MAP_SHARED, EINVAL, "offset 100 pages past the end"))
+		return FAIL;
+	return 0;
+}
+
+static int test_mmap_private(void)
+{
+	int fd = dev_open(O_RDWR);
+
+	if (fd < 0)
+		return FAIL;
+	if (expect_mmap_err(fd, 0, psz, PROT_READ, MAP_PRIVATE, EINVAL,
+			    "read-only private") ||
+	    expect_mmap_err(fd, 0, psz, PROT_READ | PROT_WRITE, MAP_PRIVATE,
+			    EINVAL, "read-write private"))
+		return FAIL;
+	return 0;
+}
+
+static int test_mmap_prot_exec(void)
+{
+	int fd = open_exec_node(O_RDWR);
+
+	if (fd < 0)
+		return FAIL;
+	if (expect_mmap_err(fd, 0, psz, PROT_READ | PROT_EXEC, MAP_SHARED,
+			    EINVAL, "PROT_EXEC") ||
+	    expect_mmap_err(fd, 0, psz, PROT_EXEC, MAP_SHARED, EINVAL,
+			    "PROT_EXEC only") ||
+	    expect_mmap_err(fd, 0, psz, PROT_READ | PROT_WRITE | PROT_EXEC,
+			    MAP_SHARED, EINVAL, "PROT_EXEC with write"))
+		return FAIL;
+	return 0;
+}
+
+static int test_mprotect_exec(void)
+{
+	char *p;
+	int fd;
+
+	fd = open_exec_node(O_RDWR);
+	if (fd < 0)
+		return FAIL;
+	p = map(fd, 0, 1, PROT_READ | PROT_WRITE);
+	if (!p)
+		return FAIL;
+	if (check_result(mprotect(p, psz, PROT_EXEC), EACCES,
+			 "mprotect(X) of a RW mapping") ||
+	    check_result(mprotect(p, psz, PROT_READ | PROT_EXEC),
+			 EACCES, "mprotect(RX) of a RW mapping") ||
+	    check_result(mprotect(p, psz, PROT_READ | PROT_WRITE | PROT_EXEC),
+			 EACCES, "mprotect(RWX) of a RW mapping"))
+		return FAIL;
+	/* Still a working RW mapping. */
+	put_marker(p);
+	return check_marker(p, 0, "RW mapping after the refused mprotect");
+}
+
+static int test_mprotect_ro_to_rw(void)
+{
+	char *p;
+	int fd;
+
+	fd = dev_open(O_RDWR);
+	if (fd < 0)
+		return FAIL;
+	p = map(fd, 0, 1, PROT_READ);
+	if (!p)
+		return FAIL;
+	if (check_result(mprotect(p, psz, PROT_READ | PROT_WRITE),
+			 EACCES, "mprotect(RW) of a read-only mapping"))
+		return FAIL;
+	if (expect_signal(true, touch_write, p, SIGSEGV,
+			  "write to the read-only mapping"))
+		return FAIL;
+	return check_pattern(p, 0, 1, "read-only mapping");
+}
+
+static int test_mprotect_rw_ro_rw(void)
+{
+	char *p, *q;
+	int fd;
+
+	fd = dev_open(O_RDWR);
+	if (fd < 0)
+		return FAIL;
+	p = map(fd, 0, 1, PROT_READ | PROT_WRITE);
+	if (!p)
+		return FAIL;
+	put_marker(p);
+	if (check_result(mprotect(p, psz, PROT_READ), 0,
+			 "mprotect(R) of a RW mapping"))
+		return FAIL;
+	if (check_marker(p, 0, "after mprotect(R)"))
+		return FAIL;
+	if (expect_signal(true, touch_write, p + psz - 1, SIGSEGV,
+			  "write after mprotect(R)"))
+		return FAIL;
+	if (check_result(mprotect(p, psz, PROT_READ | PROT_WRITE), 0,
+			 "mprotect(RW) back"))
+		return FAIL;
+	p[psz - 1] = 0x77;
+	/* The write reached the buffer: look through another mapping. */
+	q = map(fd, 0, 1, PROT_READ);
+	if (!q)
+		return FAIL;
+	if (q[psz - 1] != 0x77) {
+		ksft_print_msg("write after mprotect(RW) back: other mapping reads 0x%02x, expected 0x77\n",
+			       (unsigned char)q[psz - 1]);
+		return FAIL;
+	}
+	return 0;
+}
+
+static int test_two_maps_share_pages(void)
+{
+	char *a, *b;
+	int fd;
+
+	fd = dev_open(O_RDWR);
+	if (fd < 0)
+		return FAIL;
+	a = map(fd, 0, npages, PROT_READ | PROT_WRITE);
+	b = map(fd, 0, npages, PROT_READ | PROT_WRITE);
+	if (!a || !b)
+		return FAIL;
+	put_marker(a);
+	if (check_marker(b, 0, "write through the first mapping, read through the second"))
+		return FAIL;
+	put_marker(b + (npages - 1) * psz);
+	if (check_marker(a + (npages - 1) * psz, npages - 1,
+			 "write through the second mapping, read through the first"))
+		return FAIL;
+	if (npages > 2 &&
+	    check_pattern(a + psz, 1, npages - 2, "pages not written"))
+		return FAIL;
+	return 0;
+}
+
+static int test_buffer_persists_after_munmap(void)
+{
+	size_t last = npages - 1;
+	char *p;
+	int fd;
+
+	fd = dev_open(O_RDWR);
+	if (fd < 0)
+		return FAIL;
+	p = map(fd, 0, npages, PROT_READ | PROT_WRITE);
+	if (!p)
+		return FAIL;
+	put_marker(p + last * psz);
+	if (check_result(munmap(p, npages * psz), 0, "munmap"))
+		return FAIL;
+	p = map(fd, 0, npages, PROT_READ);
+	if (!p || check_marker(p + last * psz, last, "whole buffer mapped again"))
+		return FAIL;
+	p = map(fd, last, 1, PROT_READ);
+	if (!p || check_marker(p, last, "last page mapped alone"))
+		return FAIL;
+	return 0;
+}
+
+static int test_mremap_grow(void)
+{
+	void *q;
+	char *p;
+	int fd;
+
+	fd = dev_open(O_RDWR);
+	if (fd < 0)
+		return FAIL;
+	p = map(fd, 0, 1, PROT_READ | PROT_WRITE);
+	if (!p)
+		return FAIL;
+	/* mm/mremap.c vma_to_resize(): VM_DONTEXPAND growth is EFAULT. */
+	q = mremap(p, psz, 2 * psz, 0);
+	if (check_result(q == MAP_FAILED, EFAULT,
+			 "mremap(1 page -> 2 pages, in place)"))
+		return FAIL;
+	q = mremap(p, psz, 2 * psz, MREMAP_MAYMOVE);
+	if (check_result(q == MAP_FAILED, EFAULT,
+			 "mremap(1 page -> 2 pages, MREMAP_MAYMOVE)"))
+		return FAIL;
+	return check_pattern(p, 0, 1, "mapping after the refused mremap");
+}
+
+static int test_mremap_same_and_shrink(void)
+{
+	unsigned char vec[2];
+	void *q;
+	char *p;
+	int fd, ret;
+
+	ret = need_pages(2);
+	if (ret)
+		return ret;
+	fd = dev_open(O_RDWR);
+	if (fd < 0)
+		return FAIL;
+	p = map(fd, 0, 2, PROT_READ | PROT_WRITE);
+	if (!p)
+		return FAIL;
+
+	/* The same size is a no-op that returns the address. */
+	q = mremap(p, 2 * psz, 2 * psz, 0);
+	if (check_result(q == MAP_FAILED, 0, "mremap(same size)"))
+		return FAIL;
+	if (q != p) {
+		ksft_print_msg("mremap(same size) returned %p, expected %p\n",
+			       q, p);
+		return FAIL;
+	}
+
+	/* Shrinking unmaps the tail and keeps the rest. */
+	q = mremap(p, 2 * psz, psz, 0);
+	if (check_result(q == MAP_FAILED, 0, "mremap(2 pages -> 1)"))
+		return FAIL;
+	if (q != p) {
+		ksft_print_msg("mremap(2 pages -> 1) returned %p, expected %p\n",
+			       q, p);
+		return FAIL;
+	}
+	if (check_pattern(p, 0, 1, "page kept by the shrink"))
+		return FAIL;
+	/* mincore() fails with ENOMEM on an address that is not mapped. */
+	if (check_result(mincore(p + psz, psz, vec), ENOMEM,
+			 "mincore() of the page cut off by the shrink"))
+		return FAIL;
+	return 0;
+}
+
+static int test_fork_child_no_mapping(void)
+{
+	char *p;
+	int fd;
+
+	fd = dev_open(O_RDWR);
+	if (fd < 0)
+		return FAIL;
+	p = map(fd, 0, npages, PROT_READ | PROT_WRITE);
+	if (!p)
+		return FAIL;
+	put_marker(p);
+	/* VM_DONTCOPY: the child has nothing at that address. */
+	if (expect_signal(false, touch_read, p, SIGSEGV,
+			  "forked child reading the mapping") ||
+	    expect_signal(false, touch_write, p + psz, SIGSEGV,
+			  "forked child writing the mapping"))
+		return FAIL;
+	if (check_marker(p, 0, "parent's mapping after the fork"))
+		return FAIL;
+	return npages > 1 ? check_pattern(p + psz, 1, npages - 1,
+					  "parent's mapping after the fork") : 0;
+}
+
+static int test_zap_sigbus(void)
+{
+	size_t z = zpage();
+	char *p, *pz;
+	int fd, ret;
+
+	ret = need_pages(2);
+	if (ret)
+		return ret;
+	fd = dev_open(O_RDWR);
+	if (fd < 0)
+		return FAIL;
+	p = map(fd, 0, npages, PROT_READ | PROT_WRITE);
+	if (!p)
+		return FAIL;
+	pz = p + z * psz;
+	if (zap(fd, pz, 1, 0, "one page"))
+		return FAIL;
+	/* The child shares our mm, so it sees our zapped page. */
+	if (expect_signal(true, touch_read, pz, SIGBUS,
+			  "read of the zapped page") ||
+	    expect_signal(true, touch_write, pz + psz - 1, SIGBUS,
+			  "write to the zapped page"))
+		return FAIL;
+	if (check_pattern(p, 0, z, "pages before the zapped one") ||
+	    check_pattern(pz + psz, z + 1, npages - z - 1,
+			  "pages after the zapped one"))
+		return FAIL;
+	return 0;
+}
+
+static int test_insert_restores_data(void)
+{
+	size_t z = zpage();
+	char *p, *p2, *pz;
+	int fd, ret;
+
+	ret = need_pages(2);
+	if (ret)
+		return ret;
+	fd = dev_open(O_RDWR);
+	if (fd < 0)
+		return FAIL;
+	p = map(fd, 0, npages, PROT_READ | PROT_WRITE);
+	p2 = map(fd, 0, npages, PROT_READ | PROT_WRITE);
+	if (!p || !p2)
+		return FAIL;
+	pz = p + z * psz;
+	put_marker(pz);
+	if (zap(fd, pz, 1, 0, "page with the marker"))
+		return FAIL;
+	/* Another mapping of the same file is not affected. */
+	if (check_marker(p2 + z * psz, z, "second mapping while the first is zapped"))
+		return FAIL;
+	if (insert(fd, pz, 1, 0, "page with the marker"))
+		return FAIL;
+	if (check_marker(pz, z, "page after ZAP and INSERT"))
+		return FAIL;
+
+	/* The same on the whole mapping. */
+	if (zap(fd, p, npages, 0, "whole mapping") ||
+	    insert(fd, p, npages, 0, "whole mapping"))
+		return FAIL;
+	if (check_pattern(p, 0, z, "whole mapping after ZAP and INSERT") ||
+	    check_marker(pz, z, "whole mapping after ZAP and INSERT") ||
+	    check_pattern(pz + psz, z + 1, npages - z - 1,
+			  "whole mapping after ZAP and INSERT"))
+		return FAIL;
+	/* Still the same pages as the other mapping. */
+	pz[psz - 1] = 0x33;
+	if (p2[(z + 1) * psz - 1] != 0x33) {
+		ksft_print_msg("write after INSERT not seen through the second mapping\n");
+		return FAIL;
+	}
+	return 0;
+}
+
+static int test_insert_busy(void)
+{
+	size_t z = zpage();
+	char *p, *pz;
+	int fd, ret;
+
+	ret = need_pages(2);
+	if (ret)
+		return ret;
+	fd = dev_open(O_RDWR);
+	if (fd < 0)
+		return FAIL;
+	p = map(fd, 0, npages, PROT_READ | PROT_WRITE);
+	if (!p)
+		return FAIL;
+	pz = p + z * psz;
+	put_marker(pz);
+	if (insert(fd, pz, 1, EBUSY, "mapped page") ||
+	    insert(fd, p, npages, EBUSY, "whole mapped mapping"))
+		return FAIL;
+	if (check_marker(pz, z, "page after the refused INSERT"))
+		return FAIL;
+	if (zap(fd, pz, 1, 0, "one page") ||
+	    insert(fd, pz, 1, 0, "zapped page") ||
+	    insert(fd, pz, 1, EBUSY, "page just inserted"))
+		return FAIL;
+	return check_marker(pz, z, "page after ZAP, INSERT and refused INSERT");
+}
+
+/*
+ * Expect ZAP and INSERT of a range to fail with EINVAL and to change nothing
+ * in the mapping @p of @n pages (from buffer page 0) of @fd.
+ */
+static int check_bad_range(int fd, char *p, size_t n, __u64 addr, __u64 len,
+			   const char *what)
+{
+	if (expect_range(fd, RUST_MISC_DEV_ZAP, addr, len, EINVAL, what))
+		return FAIL;
+	/* Nothing was zapped (a zapped page would kill us with SIGBUS). */
+	if (check_pattern(p, 0, n, "mapping after the refused ZAP"))
+		return FAIL;
+	if (zap(fd, p, n, 0, "whole mapping, before a bad INSERT"))
+		return FAIL;
+	if (expect_range(fd, RUST_MISC_DEV_INSERT, addr, len, EINVAL, what))
+		return FAIL;
+	/* Nothing was inserted, or this would be EBUSY. */
+	if (insert(fd, p, n, 0, "whole mapping, after the refused INSERT"))
+		return FAIL;
+	return check_pattern(p, 0, n, "mapping after the refused INSERT");
+}
+
+static int test_zap_insert_unaligned(void)
+{
+	char *p;
+	int fd, ret;
+
+	ret = need_pages(2);
+	if (ret)
+		return ret;
+	fd = dev_open(O_RDWR);
+	if (fd < 0)
+		return FAIL;
+	p = map(fd, 0, 2, PROT_READ | PROT_WRITE);
+	if (!p)
+		return FAIL;
+	if (check_bad_range(fd, p, 2, u64p(p + 1), psz, "address + 1") ||
+	    check_bad_range(fd, p, 2, u64p(p + psz / 2), psz,
+			    "address + half a page") ||
+	    check_bad_range(fd, p, 2, u64p(p), psz + 1, "length a page + 1") ||
+	    check_bad_range(fd, p, 2, u64p(p), psz - 1, "length a page - 1") ||
+	    check_bad_range(fd, p, 2, u64p(p), 1, "length 1"))
+		return FAIL;
+	return 0;
+}
+
+static int test_zap_insert_zero_len(void)
+{
+	char *p;
+	int fd;
+
+	fd = dev_open(O_RDWR);
+	if (fd < 0)
+		return FAIL;
+	p = map(fd, 0, 1, PROT_READ | PROT_WRITE);
+	if (!p)
+		return FAIL;
+	return check_bad_range(fd, p, 1, u64p(p), 0, "length 0");
+}
+
+static int test_zap_insert_cross_end(void)
+{
+	char *res, *p, *q;
+	int fd, ret;
+
+	ret = need_pages(2);
+	if (ret)
+		return ret;
+	fd = dev_open(O_RDWR);
+	if (fd < 0)
+		return FAIL;
+	/* A 2-page mapping with a PROT_NONE guard page on each side. */
+	res = reserve(4);
+	if (!res)
+		return FAIL;
+	p = map_at(res + psz, fd, 0, 2, PROT_READ | PROT_WRITE);
+	if (!p)
+		return FAIL;
+	if (check_bad_range(fd, p, 2, u64p(p + psz), 2 * psz,
+			    "last page and the guard page after it") ||
+	    check_bad_range(fd, p, 2, u64p(p), 3 * psz,
+			    "mapping and one page more") ||
+	    check_bad_range(fd, p, 2, u64p(p - psz), 2 * psz,
+			    "guard page before and the first page"))
+		return FAIL;
+
+	/*
+	 * Two adjacent mappings of the same file (never merged, they are
+	 * VM_DONTEXPAND|VM_MIXEDMAP): a range over both is not inside one.
+	 */
+	if (munmap(res + 3 * psz, psz))
+		return FAIL;
+	q = map_at(res + 3 * psz, fd, 0, 1, PROT_READ | PROT_WRITE);
+	if (!q)
+		return FAIL;
+	return check_bad_range(fd, p, 2, u64p(p + psz), 2 * psz,
+			       "last page and the next mapping of the same file");
+}
+
+static int test_zap_insert_unmapped(void)
+{
+	char *p, *hole;
+	int fd;
+
+	fd = dev_open(O_RDWR);
+	if (fd < 0)
+		return FAIL;
+	p = map(fd, 0, 1, PROT_READ | PROT_WRITE);
+	hole = unmapped_range(4);
+	if (!p || !hole)
+		return FAIL;
+	if (check_bad_range(fd, p, 1, u64p(hole + psz), psz,
+			    "unmapped address") ||
+	    check_bad_range(fd, p, 1, 0, psz, "address 0") ||
+	    check_bad_range(fd, p, 1, 0xffff800000000000ULL & ~(__u64)(psz - 1),
+			    psz, "kernel address"))
+		return FAIL;
+	return 0;
+}
+
+static int test_zap_insert_bad_pointer(void)
+{
+	char *p, *two, *straddle;
+	int fd, i;
+
+	fd = dev_open(O_RDWR);
+	if (fd < 0)
+		return FAIL;
+	p = map(fd, 0, 1, PROT_READ | PROT_WRITE);
+	two = reserve(2);
+	if (!p || !two)
+		return FAIL;
+	/* A range struct that starts on a readable page and ends past it. */
+	if (mprotect(two, psz, PROT_READ | PROT_WRITE)) {
+		ksft_print_msg("mprotect: %s\n", strerror(errno));
+		return FAIL;
+	}
+	straddle = two + psz - sizeof(__u64);
+	memcpy(straddle, &(__u64){ u64p(p) }, sizeof(__u64));
+
+	for (i = 0; i < 2; i++) {
+		unsigned long cmd = i ? RUST_MISC_DEV_INSERT : RUST_MISC_DEV_ZAP;
+
+		if (expect_ioctl_ptr(fd, cmd, NULL, "NULL") ||
+		    expect_ioctl_ptr(fd, cmd, two + psz, "inaccessible page") ||
+		    expect_ioctl_ptr(fd, cmd, straddle,
+				     "struct crossing into an inaccessible page"))
+			return FAIL;
+	}
+	return check_pattern(p, 0, 1, "mapping after the refused calls");
+}
+
+static int test_map_outlives_close(void)
+{
+	char *p;
+	int fd;
+
+	fd = dev_open(O_RDWR);
+	if (fd < 0)
+		return FAIL;
+	p = map(fd, 0, npages, PROT_READ | PROT_WRITE);
+	if (!p)
+		return FAIL;
+	if (check_result(close(fd), 0, "close"))
+		return FAIL;
+	if (check_pattern(p, 0, npages, "mapping after close"))
+		return FAIL;
+	put_marker(p + (npages - 1) * psz);
+	if (check_marker(p + (npages - 1) * psz, npages - 1,
+			 "write after close"))
+		return FAIL;
+	return check_result(munmap(p, npages * psz), 0,
+			    "munmap after close");
+}
+
+static int test_rdonly_fd(void)
+{
+	char *p;
+	int fd;
+
+	fd = dev_open(O_RDONLY);
+	if (fd < 0)
+		return FAIL;
+	p = map(fd, 0, npages, PROT_READ);
+	if (!p || check_pattern(p, 0, npages, "read-only fd, PROT_READ"))
+		return FAIL;
+	if (check_result(mprotect(p, psz, PROT_READ | PROT_WRITE),
+			 EACCES, "mprotect(RW) of a mapping of a read-only fd"))
+		return FAIL;
+	return expect_mmap_err(fd, 0, psz, PROT_READ | PROT_WRITE, MAP_SHARED,
+			       EACCES, "read-only fd");
+}
+
+static int test_separate_buffers(void)
+{
+	char *a, *b;
+	int fa, fb, ret;
+
+	ret = need_pages(2);
+	if (ret)
+		return ret;
+	fa = dev_open(O_RDWR);
+	fb = dev_open(O_RDWR);
+	if (fa < 0 || fb < 0)
+		return FAIL;
+	a = map(fa, 0, npages, PROT_READ | PROT_WRITE);
+	b = map(fb, 0, npages, PROT_READ | PROT_WRITE);
+	if (!a || !b)
+		return FAIL;
+	put_marker(a);
+	put_marker(b + psz);
+	if (check_pattern(b, 0, 1, "file B after a write to file A") ||
+	    check_pattern(a + psz, 1, 1, "file A after a write to file B") ||
+	    check_marker(a, 0, "file A") || check_marker(b + psz, 1, "file B"))
+		return FAIL;
+	return 0;
+}
+
+static int test_foreign_vma_anon(void)
+{
+	size_t len = npages * psz;
+	char *p, *q;
+	int fd;
+
+	fd = dev_open(O_RDWR);
+	if (fd < 0)
+		return FAIL;
+	p = map(fd, 0, npages, PROT_READ | PROT_WRITE);
+	if (!p)
+		return FAIL;
+	if (check_result(munmap(p, len), 0, "munmap"))
+		return FAIL;
+	q = mmap(p, len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	if (q == MAP_FAILED || q != p) {
+		ksft_print_msg("anonymous mmap at %p: %s\n", p,
+			       q == MAP_FAILED ? strerror(errno) : "moved");
+		return FAIL;
+	}
+	memset(q, 0x5a, len);
+	if (zap(fd, q, npages, EINVAL, "anonymous memory where the mapping was") ||
+	    zap(fd, q, 1, EINVAL, "first page of the anonymous memory") ||
+	    insert(fd, q, npages, EINVAL, "anonymous memory where the mapping was") ||
+	    insert(fd, q, 1, EINVAL, "first page of the anonymous memory"))
+		return FAIL;
+	if (check_fill(q, len, 0x5a, "anonymous memory after ZAP/INSERT"))
+		return FAIL;
+	memset(q, 0xa5, len);
+	return check_fill(q, len, 0xa5, "anonymous memory written again");
+}
+
+static int test_foreign_vma_other_file(void)
+{
+	size_t z = zpage();
+	char *p, *q, *view;
+	int fa, fb, ret;
+
+	ret = need_pages(2);
+	if (ret)
+		return ret;
+	fa = dev_open(O_RDWR);
+	fb = dev_open(O_RDWR);
+	if (fa < 0 || fb < 0)
+		return FAIL;
+	p = map(fa, 0, npages, PROT_READ | PROT_WRITE);
+	if (!p)
+		return FAIL;
+	if (check_result(munmap(p, npages * psz), 0, "munmap"))
+		return FAIL;
+	q = map_at(p, fb, 0, npages, PROT_READ | PROT_WRITE);
+	if (!q)
+		return FAIL;
+	put_marker(q + z * psz);
+
+	if (zap(fa, q, npages, EINVAL, "file B's mapping, through file A") ||
+	    zap(fa, q + z * psz, 1, EINVAL, "file B's page, through file A") ||
+	    insert(fa, q, npages, EINVAL, "file B's mapping, through file A"))
+		return FAIL;
+	/* A zapped page of B must not get A's page through A's fd. */
+	if (zap(fb, q + z * psz, 1, 0, "file B's page, through file B") ||
+	    insert(fa, q + z * psz, 1, EINVAL,
+		   "file B's zapped page, through file A") ||
+	    insert(fb, q + z * psz, 1, 0, "file B's zapped page, through file B"))
+		return FAIL;
+
+	/* B's mapping is intact and still maps B's buffer. */
+	if (check_pattern(q, 0, z, "file B's mapping") ||
+	    check_marker(q + z * psz, z, "file B's mapping") ||
+	    check_pattern(q + (z + 1) * psz, z + 1, npages - z - 1,
+			  "file B's mapping"))
+		return FAIL;
+	view = map(fb, z, 1, PROT_READ);
+	if (!view || check_marker(view, z, "file B's buffer, mapped again"))
+		return FAIL;
+	return 0;
+}
+
+static int test_zap_insert_wrong_fd(void)
+{
+	size_t z = zpage();
+	char *p, *pz;
+	int fa, fb, ret;
+
+	ret = need_pages(2);
+	if (ret)
+		return ret;
+	fa = dev_open(O_RDWR);
+	fb = dev_open(O_RDWR);
+	if (fa < 0 || fb < 0)
+		return FAIL;
+	p = map(fa, 0, npages, PROT_READ | PROT_WRITE);
+	if (!p)
+		return FAIL;
+	pz = p + z * psz;
+	put_marker(pz);
+	if (zap(fb, p, npages, EINVAL, "file A's mapping, through file B") ||
+	    zap(fb, pz, 1, EINVAL, "file A's page, through file B") ||
+	    insert(fb, pz, 1, EINVAL, "file A's mapped page, through file B"))
+		return FAIL;
+	if (check_marker(pz, z, "file A's mapping after the refused calls"))
+		return FAIL;
+	if (zap(fa, pz, 1, 0, "file A's page, through file A") ||
+	    insert(fb, pz, 1, EINVAL, "file A's zapped page, through file B") ||
+	    insert(fa, pz, 1, 0, "file A's zapped page, through file A"))
+		return FAIL;
+	return check_marker(pz, z, "file A's page after ZAP and INSERT");
+}
+
+static int test_pages_param(void)
+{
+	char *p;
+	int fd;
+
+	if (!param_ok) {
+		ksft_print_msg("cannot read %s: %s\n", PAGES_PARAM, param_err);
+		return FAIL;
+	}
+	if (param_pages != expect_pages) {
+		ksft_print_msg("%s is %lu, expected %zu (--pages)\n",
+			       PAGES_PARAM, param_pages, expect_pages);
+		return FAIL;
+	}
+	fd = dev_open(O_RDWR);
+	if (fd < 0)
+		return FAIL;
+	p = map(fd, 0, npages, PROT_READ | PROT_WRITE);
+	if (!p || check_pattern(p + (npages - 1) * psz, npages - 1, 1,
+				"last page of the buffer"))
+		return FAIL;
+	return expect_mmap_err(fd, 0, (npages + 1) * psz, PROT_READ,
+			       MAP_SHARED, EINVAL, "pages + 1");
+}
+
+static int test_zap_insert_len_overflow(void)
+{
+	char *p;
+	int fd;
+
+	fd = dev_open(O_RDWR);
+	if (fd < 0)
+		return FAIL;
+	p = map(fd, 0, 1, PROT_READ | PROT_WRITE);
+	if (!p)
+		return FAIL;
+	/* addr + len wraps around to just below addr. */
+	if (check_bad_range(fd, p, 1, u64p(p), -(__u64)psz,
+			    "length wrapping around") ||
+	    check_bad_range(fd, p, 1, u64p(p), -u64p(p),
+			    "length ending exactly at 2^64") ||
+	    check_bad_range(fd, p, 1, u64p(p), 1ULL << 63, "length 2^63"))
+		return FAIL;
+	return 0;
+}
+
+struct test_case {
+	const char *name;
+	int (*fn)(void);
+};
+
+#define CASE(n) { #n, test_##n }
+
+static const struct test_case cases[] = {
+	CASE(open_close),
+	CASE(hello_ioctl),
+	CASE(value_round_trip),
+	CASE(value_bad_pointer),
+	CASE(unknown_ioctl),
+	CASE(mmap_whole_pattern),
+	CASE(mmap_page_offset),
+	CASE(mmap_unaligned_offset),
+	CASE(mmap_len_beyond_end),
+	CASE(mmap_offset_len_beyond_end),
+	CASE(mmap_offset_at_end),
+	CASE(mmap_private),
+	CASE(mmap_prot_exec),
+	CASE(mprotect_exec),
+	CASE(mprotect_ro_to_rw),
+	CASE(mprotect_rw_ro_rw),
+	CASE(two_maps_share_pages),
+	CASE(buffer_persists_after_munmap),
+	CASE(mremap_grow),
+	CASE(mremap_same_and_shrink),
+	CASE(fork_child_no_mapping),
+	CASE(zap_sigbus),
+	CASE(insert_restores_data),
+	CASE(insert_busy),
+	CASE(zap_insert_unaligned),
+	CASE(zap_insert_zero_len),
+	CASE(zap_insert_cross_end),
+	CASE(zap_insert_unmapped),
+	CASE(zap_insert_bad_pointer),
+	CASE(map_outlives_close),
+	CASE(rdonly_fd),
+	CASE(separate_buffers),
+	CASE(foreign_vma_anon),
+	CASE(foreign_vma_other_file),
+	CASE(zap_insert_wrong_fd),
+	CASE(pages_param),
+	/* Last: a driver that overflows here may take the kernel down. */
+	CASE(zap_insert_len_overflow),
+};
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Run one case in a child process and report it. */
+static void run_case(const struct test_case *tc)
+{
+	double start;
+	int status;
+	pid_t pid, w;
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0) {
+		ksft_print_msg("fork: %s\n", strerror(errno));
+		ksft_test_result_fail("%s\n", tc->name);
+		return;
+	}
+	if (!pid) {
+		int ret;
+
+		alarm(CASE_TIMEOUT);
+		ret = tc->fn();
+		fflush(stdout);
+		_exit(ret == 0 ? KSFT_PASS :
+		      ret == KSFT_SKIP ? KSFT_SKIP : KSFT_FAIL);
+	}
+
+	/* Poll, so that a child stuck in the kernel cannot hang us. */
+	start = now();
+	for (;;) {
+		w = waitpid(pid, &status, WNOHANG);
+		if (w == pid)
+			break;
+		if (w < 0 && errno != EINTR) {
+			ksft_print_msg("waitpid: %s\n", strerror(errno));
+			ksft_test_result_fail("%s\n", tc->name);
+			return;
+		}
+		if (now() - start > CASE_TIMEOUT + 10) {
+			kill(pid, SIGKILL);
+			ksft_print_msg("case still running after %d s, not even SIGALRM ended it (stuck in the kernel?)\n",
+				       CASE_TIMEOUT + 10);
+			ksft_test_result_fail("%s\n", tc->name);
+			return;
+		}
+		usleep(2000);
+	}
+
+	if (WIFEXITED(status) && WEXITSTATUS(status) == KSFT_PASS) {
+		ksft_test_result_pass("%s\n", tc->name);
+		return;
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == KSFT_SKIP) {
+		ksft_test_result_skip("%s\n", tc->name);
+		return;
+	}
+	if (WIFSIGNALED(status))
+		ksft_print_msg("case process killed by %s%s\n",
+			       signame(WTERMSIG(status)),
+			       WTERMSIG(status) == SIGBUS ?
+			       " (an access to a mapping of the device found no page)" :
+			       WTERMSIG(status) == SIGSEGV ?
+			       " (an access to a mapping of the device was refused)" : "");
+	else if (!WIFEXITED(status) || WEXITSTATUS(status) != KSFT_FAIL)
+		ksft_print_msg("case process ended with wait status %#x\n",
+			       status);
+	ksft_test_result_fail("%s\n", tc->name);
+}
+
+static void read_pages_param(void)
+{
+	char buf[64], *end;
+	ssize_t n;
+	int fd;
+
+	fd = open(PAGES_PARAM, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(param_err, sizeof(param_err), "%s (%s)",
+			 errname(errno), strerror(errno));
+		return;
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0) {
+		snprintf(param_err, sizeof(param_err), "read: %s",
+			 n ? strerror(errno) : "empty file");
+		return;
+	}
+	buf[n] = '\0';
+	errno = 0;
+	param_pages = strtoul(buf, &end, 10);
+	if (errno || end == buf || (*end && *end != '\n')) {
+		buf[strcspn(buf, "\n")] = '\0';
+		snprintf(param_err, sizeof(param_err),
+			 "not a number: \"%.40s\"", buf);
+		return;
+	}
+	param_ok = true;
+}
+
+static void print_usage(const char *prog)
+{
+	fprintf(stderr, "usage: %s [--pages N]\n"
+		"  --pages N  buffer size in pages the rust_misc_device module is expected to have (default %d)\n",
+		prog, RUST_MISC_DEV_PAGES_DEFAULT);
+	exit(KSFT_FAIL);
+}
+
+int main(int argc, char **argv)
+{
+	struct rlimit rl = { 0, 0 };
+	int persona, i;
+	size_t c;
+
+	for (i = 1; i < argc; i++) {
+		const char *val = NULL;
+		char *end;
+
+		if (!strcmp(argv[i], "--pages") && i + 1 < argc)
+			val = argv[++i];
+		else if (!strncmp(argv[i], "--pages=", 8))
+			val = argv[i] + 8;
+		else
+			print_usage(argv[0]);
+		errno = 0;
+		expect_pages = strtoul(val, &end, 10);
+		if (errno || !*val || *end || !expect_pages)
+			print_usage(argv[0]);
+	}
+
+	psz = sysconf(_SC_PAGESIZE);
+	/* No core files from the children that die on purpose. */
+	setrlimit(RLIMIT_CORE, &rl);
+	/* PROT_READ must not imply PROT_EXEC, the device refuses exec. */
+	persona = personality(0xffffffff);
+	if (persona != -1 && (persona & READ_IMPLIES_EXEC))
+		personality(persona & ~READ_IMPLIES_EXEC);
+
+	ksft_print_header();
+
+	if (access(RUST_MISC_DEV_PATH, F_OK))
+		ksft_exit_fail_msg("%s: %s; is the rust_misc_device module loaded (CONFIG_SAMPLE_RUST_MISC_DEVICE)?\n",
+				   RUST_MISC_DEV_PATH, strerror(errno));
+
+	read_pages_param();
+	if (param_ok) {
+		npages = param_pages;
+	} else {
+		npages = expect_pages;
+		ksft_print_msg("cannot read %s: %s; assuming %zu pages\n",
+			       PAGES_PARAM, param_err, npages);
+	}
+	if (!npages)
+		ksft_exit_fail_msg("%s says the buffer has 0 pages\n",
+				   PAGES_PARAM);
+	ksft_print_msg("page size %zu, buffer of %zu pages\n", psz, npages);
+
+	ksft_set_plan(ARRAY_SIZE(cases));
+	for (c = 0; c < ARRAY_SIZE(cases); c++)
+		run_case(&cases[c]);
+	ksft_finished();
+}
