@@ -23,7 +23,7 @@ GUEST_TIMEOUT	?= 300
 
 # What 'make test' walks, in order; each stage records its cases in
 # build/results/$(ARCH)-$(FLAVOUR)/<stage>.
-TEST_STAGES	:= kunit compile-fail modules guest
+TEST_STAGES	:= lint kunit compile-fail modules guest
 
 # Everything below is derived.
 ifneq ($(BASE),)
@@ -70,7 +70,8 @@ help:
 	@echo '  kunit         run the KUnit suites with kunit.py under QEMU'
 	@echo '  test          run every test stage ($(TEST_STAGES)) and total them'
 	@echo '  stage-NAME    run one test stage'
-	@echo '  run           the main job: boot the kernel and show the port at work'
+	@echo '  run           the main job: boot the kernel and run the sample driver'"'"'s demo'
+	@echo '  shell         boot the same kernel into an interactive shell'
 	@echo '  rustfmtcheck  check the formatting of the Rust code'
 	@echo '  clean         remove build/'
 	@echo 'Variables:'
@@ -113,6 +114,10 @@ test:
 
 stage-kunit: kunit
 
+# checkpatch on the patches and the port's files, rustfmt on its Rust.
+stage-lint: tree
+	@port/lint.sh $(TREE) $(RESULTS)
+
 # Out-of-tree modules (M=) against the test kernel: the rules the types
 # enforce must fail to build, and a client written against mainline's API
 # must build.
@@ -148,8 +153,15 @@ stage-guest: progs
 	  $(addprefix $(O)/progs/,$(GUEST_PROGS)) \
 	  $(O)/ext/mm_client/rust_mm_client.ko $(O)/ext/param_module/rust_param_test.ko
 
-run: kernel
-	@port/guest.sh $(ARCH) $(O) run $(GUEST_TIMEOUT) quiet port/guest/run.job
+run: progs
+	@port/guest.sh $(ARCH) $(O) run $(GUEST_TIMEOUT) quiet port/guest/run.job \
+	  $(addprefix $(O)/progs/,$(GUEST_PROGS))
+
+shell: progs
+	@test -f $(O)/ext/mm_client/rust_mm_client.ko || $(MAKE) --no-print-directory stage-modules
+	@port/guest.sh $(ARCH) $(O) shell 0 "" port/guest/shell.job \
+	  $(addprefix $(O)/progs/,$(GUEST_PROGS)) \
+	  $(O)/ext/mm_client/rust_mm_client.ko $(O)/ext/param_module/rust_param_test.ko
 
 rustfmtcheck: config
 	@$(KMAKE) rustfmtcheck

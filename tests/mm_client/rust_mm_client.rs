@@ -132,7 +132,10 @@ fn mmap(pages: &[Page], vma: &VmaNew) -> Result {
 /// The per-VMA lock path. 6.12 does not export `lock_vma_under_rcu`, so a module cannot call it:
 /// this generic function is type-checked against mainline's signature but never instantiated.
 #[allow(dead_code)]
-fn vma_start_under_rcu<M: core::ops::Deref<Target = MmWithUser>>(mm: M, addr: usize) -> Option<usize> {
+fn vma_start_under_rcu<M: core::ops::Deref<Target = MmWithUser>>(
+    mm: M,
+    addr: usize,
+) -> Option<usize> {
     let vma: VmaReadGuard<'_> = mm.lock_vma_under_rcu(addr)?;
     let vma: &VmaRef = &vma;
     Some(vma.start())
@@ -154,7 +157,8 @@ fn walk(mm: &MmWithUser) -> Result<usize> {
     let stack = unsafe { (*mm.as_raw()).__bindgen_anon_1.start_stack };
     if let Some(vma) = guard.vma_lookup(stack) {
         let same_mm: &MmWithUser = vma.mm();
-        if core::ptr::eq(same_mm.as_raw(), mm.as_raw()) && vma.start() <= stack && stack < vma.end() {
+        if core::ptr::eq(same_mm.as_raw(), mm.as_raw()) && vma.start() <= stack && stack < vma.end()
+        {
             found += 1;
         }
         if vma.as_mixedmap_vma().is_none() {

@@ -291,7 +291,11 @@ mod rust_mm {
         assert_eq!(flags::ARCH_1, 0x1000000);
         assert_eq!(flags::WIPEONFORK, 0x2000000);
         assert_eq!(flags::DONTDUMP, 0x4000000);
-        let softdirty = if cfg!(CONFIG_MEM_SOFT_DIRTY) { 0x8000000 } else { 0 };
+        let softdirty = if cfg!(CONFIG_MEM_SOFT_DIRTY) {
+            0x8000000
+        } else {
+            0
+        };
         assert_eq!(flags::SOFTDIRTY, softdirty);
         assert_eq!(flags::MIXEDMAP, 0x10000000);
         assert_eq!(flags::HUGEPAGE, 0x20000000);
@@ -423,7 +427,8 @@ mod rust_mm {
         assert!(tf.prot.get() == (true, true, false));
         let before = tf.flags_before.get();
         assert_eq!(before & flags::MIXEDMAP, 0);
-        let set = flags::MIXEDMAP | flags::DONTCOPY | flags::DONTEXPAND | flags::DONTDUMP | flags::IO;
+        let set =
+            flags::MIXEDMAP | flags::DONTCOPY | flags::DONTEXPAND | flags::DONTDUMP | flags::IO;
         assert_eq!(tf.flags_after.get(), (before | set) & !flags::MAYEXEC);
         let mm = current_mm()?;
         let guard = mm.mmap_read_lock();
@@ -440,7 +445,10 @@ mod rust_mm {
     fn mmap_hook_error_fails_the_mmap() -> Result {
         let file = File::new(Hook::Fail, 1)?;
         let r = mmap(Some(&file), PAGE_SIZE, RW, bindings::MAP_SHARED, 0);
-        assert_eq!(r.err().map(|e| e.to_errno()), Some(-(bindings::ENXIO as c_int)));
+        assert_eq!(
+            r.err().map(|e| e.to_errno()),
+            Some(-(bindings::ENXIO as c_int))
+        );
         assert_eq!(file.tf.calls.get(), 1);
         Ok(())
     }
@@ -461,7 +469,13 @@ mod rust_mm {
     #[test]
     fn try_clear_rules_on_a_read_only_vma() -> Result {
         let file = File::new(Hook::ClearRules, 1)?;
-        let addr = mmap(Some(&file), PAGE_SIZE, bindings::PROT_READ, bindings::MAP_SHARED, 0)?;
+        let addr = mmap(
+            Some(&file),
+            PAGE_SIZE,
+            bindings::PROT_READ,
+            bindings::MAP_SHARED,
+            0,
+        )?;
         let tf = &file.tf;
         assert!(tf.prot.get() == (true, false, false));
         let einval = -(bindings::EINVAL as c_int);
@@ -474,14 +488,23 @@ mod rust_mm {
         );
         let mm = current_mm()?;
         let guard = mm.mmap_read_lock();
-        assert_eq!(guard.vma_lookup(addr).ok_or(EINVAL)?.flags() & flags::MAYWRITE, 0);
+        assert_eq!(
+            guard.vma_lookup(addr).ok_or(EINVAL)?.flags() & flags::MAYWRITE,
+            0
+        );
         Ok(())
     }
 
     #[test]
     fn try_clear_mayread_on_a_prot_none_vma() -> Result {
         let file = File::new(Hook::ClearRules, 1)?;
-        mmap(Some(&file), PAGE_SIZE, bindings::PROT_NONE, bindings::MAP_SHARED, 0)?;
+        mmap(
+            Some(&file),
+            PAGE_SIZE,
+            bindings::PROT_NONE,
+            bindings::MAP_SHARED,
+            0,
+        )?;
         let tf = &file.tf;
         assert!(tf.prot.get() == (false, false, false));
         assert!(tf.clear.get() == [0, 0, 0]);
@@ -500,7 +523,11 @@ mod rust_mm {
         let vma = guard.vma_lookup(mixed).ok_or(EINVAL)?;
         let m = vma.as_mixedmap_vma().ok_or(EINVAL)?;
         assert!(ptr::eq(m.as_ptr(), vma.as_ptr()));
-        assert!(guard.vma_lookup(anon).ok_or(EINVAL)?.as_mixedmap_vma().is_none());
+        assert!(guard
+            .vma_lookup(anon)
+            .ok_or(EINVAL)?
+            .as_mixedmap_vma()
+            .is_none());
         Ok(())
     }
 
@@ -511,7 +538,10 @@ mod rust_mm {
         assert!(read_pages(addr, 4)?[..] == [1, 2, 3, 4]);
         let mm = current_mm()?;
         let guard = mm.mmap_read_lock();
-        guard.vma_lookup(addr).ok_or(EINVAL)?.zap_page_range_single(addr + PAGE_SIZE, 2 * PAGE_SIZE);
+        guard
+            .vma_lookup(addr)
+            .ok_or(EINVAL)?
+            .zap_page_range_single(addr + PAGE_SIZE, 2 * PAGE_SIZE);
         drop(guard);
         // A VM_MIXEDMAP vma without a fault handler: touching a zapped page fails.
         assert!(read_pages(addr, 1)?[..] == [1]);
@@ -556,10 +586,17 @@ mod rust_mm {
         assert_eq!(read_pages(addr + PAGE_SIZE, 1).err(), Some(EFAULT));
         {
             let guard = mm.mmap_read_lock();
-            let vma = guard.vma_lookup(addr).ok_or(EINVAL)?.as_mixedmap_vma().ok_or(EINVAL)?;
+            let vma = guard
+                .vma_lookup(addr)
+                .ok_or(EINVAL)?
+                .as_mixedmap_vma()
+                .ok_or(EINVAL)?;
             vma.vm_insert_page(addr + PAGE_SIZE, &file.tf.pages[1])?;
             // Mapped already.
-            assert_eq!(vma.vm_insert_page(addr, &file.tf.pages[0]).err(), Some(EBUSY));
+            assert_eq!(
+                vma.vm_insert_page(addr, &file.tf.pages[0]).err(),
+                Some(EBUSY)
+            );
             // Outside the vma.
             let r = vma.vm_insert_page(addr + 2 * PAGE_SIZE, &file.tf.pages[0]);
             assert_eq!(r.err(), Some(EFAULT));
@@ -624,7 +661,11 @@ mod rust_mm {
         drop(user);
         // The last `mmput_async` queues the teardown; wait for it.
         // SAFETY: `grab` keeps the mm, and so its work item, allocated.
-        unsafe { bindings::flush_work(ptr::addr_of_mut!((*grab.as_raw()).__bindgen_anon_1.async_put_work)) };
+        unsafe {
+            bindings::flush_work(ptr::addr_of_mut!(
+                (*grab.as_raw()).__bindgen_anon_1.async_put_work
+            ))
+        };
         assert_eq!(mm_users(&grab), 0);
         assert!(grab.mmget_not_zero().is_none());
         Ok(())

@@ -1,0 +1,40 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The lint stage: scripts/checkpatch.pl on every patch of the series and on
+# every source file the port adds, and rustfmt on the Rust ones.  One case
+# each.
+# Usage: port/lint.sh TREE RESULTS
+set -u
+tree=$1 results=$2
+pass=0 fail=0
+case_() {	# NAME COMMAND...
+	local name=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		echo "ok - lint: $name"
+		pass=$((pass + 1))
+	else
+		echo "not ok - lint: $name"
+		printf '%s\n' "$out" | sed 's/^/    /' | head -n 20
+		fail=$((fail + 1))
+	fi
+}
+checkpatch() {	# quiet, and a failure on any warning; run in the tree, where
+	# checkpatch takes the files for what they are (in a git checkout it
+	# would take a .patch for a source file)
+	local top=$PWD
+	! (cd "$tree" && scripts/checkpatch.pl --no-tree -q --ignore FILE_PATH_CHANGES \
+		"${@:1:$#-1}" "$top/${!#}") | grep -E '^(ERROR|WARNING)' -A3
+}
+for p in $(grep -v -e '^#' -e '^$' patches/series); do
+	case_ "checkpatch $p" checkpatch "patches/$p"
+done
+for f in $(git ls-files Documentation include rust samples tools tests | grep -E '\.(rs|c|h)$'); do
+	case_ "checkpatch $f" checkpatch -f "$f"
+done
+rs=$(git ls-files '*.rs')
+case_ "rustfmt" /usr/bin/rustfmt --check --edition 2021 --config-path "$tree/.rustfmt.toml" $rs
+mkdir -p "$results"
+printf 'passed %d\nfailed %d\n' $pass $fail > "$results/lint"
+[ $fail = 0 ]
