@@ -29,11 +29,11 @@ TEST_STAGES	:= lint kunit compile-fail modules guest
 ifneq ($(BASE),)
 BASE_SRC	:= $(abspath $(BASE))
 KERNEL_VERSION	:= $(shell port/base-version.sh '$(BASE)')
+ifeq ($(filter 6.12.%,$(firstword $(KERNEL_VERSION))),)
+$(error $(KERNEL_VERSION))
+endif
 else
 BASE_SRC	:= /usr/src/linux-source-6.12.tar.xz
-endif
-ifeq ($(KERNEL_VERSION),)
-$(error BASE=$(BASE) is not a Linux 6.12 source tree)
 endif
 
 TREE		:= $(CURDIR)/build/linux-$(KERNEL_VERSION)

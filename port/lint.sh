@@ -33,6 +33,21 @@ done
 for f in $(git ls-files Documentation include rust samples tools tests | grep -E '\.(rs|c|h)$'); do
 	case_ "checkpatch $f" checkpatch -f "$f"
 done
+# Every file the port adds belongs to exactly one patch of the series.
+files_assigned() {
+	local f n bad=0 series
+	series=$(grep -v -e '^#' -e '^$' patches/series)
+	for f in $(git ls-files Documentation LICENSES include rust samples tools); do
+		n=$(grep -v '^#' patches/files | tr -s ' \t' '\n' | grep -cxF "$f")
+		[ "$n" = 1 ] || { echo "$f is named $n times in patches/files"; bad=1; }
+	done
+	for p in $(grep -v '^#' patches/files | awk '{ print $1 }'); do
+		printf '%s\n' "$series" | grep -qxF "$p" || { echo "patches/files names $p, not in the series"; bad=1; }
+	done
+	return $bad
+}
+case_ "patches/files assigns every file" files_assigned
+
 rs=$(git ls-files '*.rs')
 case_ "rustfmt" /usr/bin/rustfmt --check --edition 2021 --config-path "$tree/.rustfmt.toml" $rs
 mkdir -p "$results"

@@ -83,7 +83,8 @@ done=
 for p in $(series patches); do
 	[ -f "patches/$p" ] || { revert patches $done; die "patches/series names $p, which does not exist"; }
 	if ! out=$(cd "$tree" && patch -p1 --dry-run --batch --no-backup-if-mismatch < "$top/patches/$p" 2>&1); then
-		file=$(printf '%s\n' "$out" | awk '/^checking file/ { f = $3 } /FAILED|No file to patch|Reversed/ { print f; exit }')
+		file=$(printf '%s\n' "$out" | awk '/^checking file/ { f = $3 } /^\|\+\+\+ b\// { f = substr($2, 3) }
+			/FAILED|No file to patch|Reversed/ { print f; exit }')
 		revert patches $done
 		die "patch $p does not apply to ${file:-the tree}: $(printf '%s\n' "$out" | grep -m1 -E 'FAILED|No file|Reversed|malformed|Only garbage')"
 	fi
