@@ -8,6 +8,7 @@
 set -u
 tree=$1 results=$2
 pass=0 fail=0
+mkdir -p "$results"
 case_() {	# NAME COMMAND...
 	local name=$1 out
 	shift
@@ -47,6 +48,21 @@ files_assigned() {
 	return $bad
 }
 case_ "patches/files assigns every file" files_assigned
+
+# The scanner of guest logs finds each kernel report and none of the banners.
+scan_finds_each() {
+	local line n=0 log
+	log=$(mktemp)
+	while read -r line; do
+		n=$((n + 1))
+		printf '%s\n' "$line" > "$log"
+		port/scan-log.sh "$log" >/dev/null 2>&1 && { echo "missed: $line"; n=0; break; }
+	done < tests/scan_log/reports.log
+	rm -f "$log"
+	[ $n -gt 0 ]
+}
+case_ "scan-log finds every kernel report" scan_finds_each
+case_ "scan-log ignores the boot banners" port/scan-log.sh tests/scan_log/banners.log
 
 rs=$(git ls-files '*.rs')
 case_ "rustfmt" /usr/bin/rustfmt --check --edition 2021 --config-path "$tree/.rustfmt.toml" $rs

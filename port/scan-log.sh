@@ -4,7 +4,7 @@
 # KASAN/UBSAN/KFENCE reports, kmemleak leaks, lockdep splats, stalls.  The
 # banners that these debug features print at boot do not match.
 # Usage: port/scan-log.sh LOG...   Exit 1, listing them, if any is found.
-pat='BUG:|WARNING:|Oops|Kernel panic|general protection fault|Unable to handle kernel'
+pat='BUG:|WARNING:|Oops|Kernel panic|general protection fault|Unable to handle kernel|cut here'
 pat="$pat|UBSAN:|KFENCE:|suspected memory leak|possible (recursive|circular) locking"
 pat="$pat|inconsistent lock state|lock held when returning|detected stall|hung_task|Call Trace:"
 if grep -nE "$pat" "$@"; then
