@@ -33,6 +33,8 @@ impl MiscDeviceOptions {
     /// Create a raw `struct miscdevice` ready for registration.
     ///
     /// The minor number is allocated dynamically and the file operations are the ones of `T`.
+    /// Those file operations expect the `struct miscdevice` to be the one inside a
+    /// [`MiscDeviceRegistration<T>`]: register it with [`MiscDeviceRegistration::register`].
     pub const fn into_raw<T: MiscDevice>(self) -> bindings::miscdevice {
         // SAFETY: All zeros is valid for this C type: it only contains integers, pointers, which
         // may be null, and a `struct list_head`, which the C side initialises in `misc_register`.
@@ -45,6 +47,10 @@ impl MiscDeviceOptions {
 }
 
 /// A registration of a miscdevice.
+///
+/// As in mainline, the file operations have no `owner`: an open file of the device does not pin
+/// the module that registered it. A loadable module must therefore not be unloaded while a file
+/// of its device is open or mapped.
 ///
 /// # Invariants
 ///
@@ -168,7 +174,51 @@ impl<T> PinnedDrop for MiscDeviceRegistration<T> {
 ///     };
 ///     KBox::pin_init(MiscDeviceRegistration::register(options), GFP_KERNEL)
 /// }
-/// # let _ = register;
+///
+/// // Only the hooks that `Flags` implements are set: `mmap()` on the device fails with `ENODEV`.
+/// let flags = register()?;
+/// // SAFETY: The `fops` of a registered misc device are valid while it is registered.
+/// let fops = unsafe { &*(*flags.as_raw()).fops };
+/// assert!(fops.open.is_some() && fops.release.is_some() && fops.unlocked_ioctl.is_some());
+/// assert!(fops.mmap.is_none());
+/// # Ok::<(), Error>(())
+/// ```
+///
+/// A device with an `mmap` hook gets `f_ops->mmap`:
+///
+/// ```
+/// use kernel::{
+///     c_str,
+///     fs::File,
+///     miscdevice::{MiscDevice, MiscDeviceOptions, MiscDeviceRegistration},
+///     mm::virt::VmaNew,
+///     prelude::*,
+/// };
+///
+/// struct Mappable;
+///
+/// #[vtable]
+/// impl MiscDevice for Mappable {
+///     type Ptr = KBox<Self>;
+///
+///     fn open(_file: &File, _misc: &MiscDeviceRegistration<Self>) -> Result<KBox<Self>> {
+///         Ok(KBox::new(Mappable, GFP_KERNEL)?)
+///     }
+///
+///     fn mmap(_me: &Mappable, _file: &File, vma: &VmaNew) -> Result {
+///         vma.try_clear_mayexec()
+///     }
+/// }
+///
+/// let options = MiscDeviceOptions {
+///     name: c_str!("rust-mappable"),
+/// };
+/// let misc = KBox::pin_init(MiscDeviceRegistration::<Mappable>::register(options), GFP_KERNEL)?;
+/// // SAFETY: The `fops` of a registered misc device are valid while it is registered.
+/// let fops = unsafe { &*(*misc.as_raw()).fops };
+/// assert!(fops.mmap.is_some());
+/// assert!(fops.unlocked_ioctl.is_none());
+/// # Ok::<(), Error>(())
 /// ```
 #[vtable]
 pub trait MiscDevice: Sized {
@@ -338,9 +388,9 @@ impl<T: MiscDevice> MiscdeviceVTable<T> {
         let area = unsafe { VmaNew::from_raw(vma) };
         // SAFETY:
         // * The file is valid for the duration of this call.
-        // * `mmap` uses `fdget`, not `fdget_pos`, so this thread is not inside an `fdget_pos`
-        //   region that skipped `f_pos_lock`; and such a region on another thread requires a file
-        //   that is not shared, so nobody else could be calling `mmap` on it.
+        // * `mmap(2)` takes a reference with `fget`, not `fdget_pos`, so this thread is not inside
+        //   an `fdget_pos` region that skipped `f_pos_lock`; and such a region on another thread
+        //   requires a file that is not shared, so nobody else could be calling `mmap` on it.
         let file = unsafe { File::from_raw_file(file) };
 
         match T::mmap(device, file, area) {

@@ -168,7 +168,11 @@ impl Mm {
         let success = unsafe { bindings::mmget_not_zero(self.as_raw()) };
 
         if success {
-            // SAFETY: We just created an `mmget` refcount.
+            // SAFETY: We just created an `mmget` refcount, which the `ARef` takes over. The layouts
+            // are compatible due to `repr(transparent)`.
+            //
+            // INVARIANT: `mmget_not_zero` succeeded, so `mm_users` is non-zero and one of its
+            // counts is ours.
             Some(unsafe { ARef::from_raw(NonNull::new_unchecked(self.as_raw().cast())) })
         } else {
             None
@@ -224,9 +228,11 @@ impl MmWithUser {
             // `mm_users` is non-zero.
             let vma = unsafe { bindings::lock_vma_under_rcu(self.as_raw(), vma_addr) };
             if !vma.is_null() {
+                // INVARIANT: A non-null return value means that we now hold its vma read lock.
                 return Some(VmaReadGuard {
                     // SAFETY: If `lock_vma_under_rcu` returns a non-null ptr, then it points at a
-                    // valid vma. The vma is stable for as long as the vma read lock is held.
+                    // valid vma that is read-locked. The vma is stable for as long as the vma read
+                    // lock is held, and the guard only lends the reference out while it holds it.
                     vma: unsafe { VmaRef::from_raw(vma) },
                     _nts: NotThreadSafe,
                 });

@@ -97,18 +97,19 @@ impl_module_param!(parse_unsigned: u8, u16, u32, u64, usize);
 ///
 /// # Invariants
 ///
-/// `value` is only written by the `set` operation of [`ParamOps<T>`], while no reference to it
-/// exists: the only way to have the kernel call that operation on a [`ModuleParamAccess`] is
-/// [`RacyKernelParam::new`], whose callers guarantee that the kernel does so before anyone else
-/// accesses it.
+/// `value` is only written by the `set` operation of [`ParamOps<T>`], and only before anything
+/// else accesses it: the only way to have the kernel call that operation on a
+/// [`ModuleParamAccess`] is [`RacyKernelParam::new`], whose callers guarantee that the kernel does
+/// so only while it parses the module's arguments, before the module's code or the parameter's
+/// sysfs file can access it. Once anything else has accessed it, `value` is never written again.
 ///
 /// [`module!`]: macros::module
 pub struct ModuleParamAccess<T> {
     value: UnsafeCell<T>,
 }
 
-// SAFETY: By the type invariants, `value` is only written while no other thread has access to it;
-// the rest of the time it is only read, which is safe from several threads as `T` is `Sync`.
+// SAFETY: By the type invariants, `value` is only written before anything else accesses it; from
+// then on it is only read, which is safe from several threads as `T` is `Sync`.
 unsafe impl<T: Sync> Sync for ModuleParamAccess<T> {}
 
 impl<T> ModuleParamAccess<T> {
@@ -126,8 +127,9 @@ impl<T> ModuleParamAccess<T> {
     /// was given (or if the one given was invalid, for a built-in module).
     #[inline]
     pub fn value(&self) -> &T {
-        // SAFETY: By the type invariants, `value` is not written while a reference to it exists,
-        // and `self` is one.
+        // SAFETY: By the type invariants, `value` is never written again once anything other than
+        // the `set` operation accesses it, and this is such an access; so no write can happen
+        // while the returned reference lives.
         unsafe { &*self.value.get() }
     }
 }

@@ -16,9 +16,9 @@
 //! inside the buffer (else `EINVAL`). The mapping can never become executable (`PROT_EXEC` is
 //! `EINVAL` and `VM_MAYEXEC` is cleared), a read-only mapping can never become writable
 //! (`VM_MAYWRITE` is cleared, so `mprotect(PROT_WRITE)` fails with `EACCES`), it can't be expanded
-//! with `mremap()` (`VM_DONTEXPAND`) and it is not inherited by `fork()` (`VM_DONTCOPY`). Every
-//! page of the range is inserted with `vm_insert_page` right away (`VM_MIXEDMAP`), so the mapping
-//! never faults.
+//! with `mremap()` (`VM_DONTEXPAND`) and it is not inherited by `fork()` (`VM_DONTCOPY`, unless
+//! userspace clears it with `madvise(MADV_DOFORK)`). Every page of the range is inserted with
+//! `vm_insert_page` right away (`VM_MIXEDMAP`), so the mapping never faults.
 //!
 //! # ioctls
 //!
@@ -43,8 +43,10 @@
 //! VMA that was looked up by address is a known real-world bug class: mainline's Binder had a CVE
 //! for exactly this, fixed by marking its own VMAs at `mmap` time and checking the mark before
 //! every insert or zap. Here the mark is `vm_file`: a VMA holds a reference to its file, and only
-//! this driver's `mmap` hook can create a VMA of this file, so the check also proves that the VMA
-//! was set up (and given `VM_MIXEDMAP`) by [`RustMiscDevice::mmap`].
+//! this driver's `mmap` hook can create a VMA of this file (one split off, moved by `mremap()` or
+//! copied by `fork()` inherits the flags of the VMA it comes from, and a matching `vm_pgoff`), so
+//! the check also proves that the VMA was set up (and given `VM_MIXEDMAP`) by
+//! [`RustMiscDevice::mmap`].
 
 use core::{mem::size_of, ptr};
 
@@ -168,13 +170,14 @@ fn alloc_filled_page(byte: u8) -> Result<Page> {
 /// Returns the page offset (`vm_pgoff`) of `vma`: the index of the buffer page mapped at its
 /// start.
 ///
-/// The caller holds the mmap read lock at least (that is what a [`VmaRef`] stands for), under
-/// which `vm_pgoff` does not change.
+/// The caller holds the mmap or the vma read lock at least (that is what a [`VmaRef`] stands
+/// for), under which `vm_pgoff` does not change.
 fn vma_pgoff(vma: &VmaRef) -> usize {
     // SAFETY: `vma.as_ptr()` is a valid vma because `vma` is a reference to it. `vm_pgoff` is
-    // only written with the mmap write lock held (or while the vma is being set up, before anyone
-    // else can see it), and the existence of the `VmaRef` means we hold at least the mmap read
-    // lock or are that setup, so this read is not a data race.
+    // only written with the mmap write lock held and the vma write-locked (`vma_start_write()`),
+    // or while the vma is being set up, before anyone else can see it. The existence of the
+    // `VmaRef` means we hold the mmap or vma read lock, which excludes those writers, or are that
+    // setup, so this read is not a data race.
     unsafe { (*vma.as_ptr()).vm_pgoff }
 }
 

@@ -81,7 +81,10 @@ impl MmWithUser {
     /// Use `mmput_async` when dropping this refcount.
     #[inline]
     pub fn into_mmput_async(me: ARef<MmWithUser>) -> ARef<MmWithUserAsync> {
-        // SAFETY: The layouts and invariants are compatible.
+        // SAFETY: The layouts are compatible due to `repr(transparent)`, and the `mmget` refcount
+        // owned by `me` is handed over to the new `ARef`.
+        //
+        // INVARIANT: The refcount handed over is an `mmget` one, so `mm_users` is non-zero.
         unsafe { ARef::from_raw(ARef::into_raw(me).cast()) }
     }
 }

@@ -7,6 +7,11 @@
 //! and ones of an anonymous-inode file whose `f_ops->mmap` is a Rust hook handed a `VmaNew`.
 //! Pages are read back through the user addresses with `copy_from_user()`, so a zapped page shows
 //! up as `EFAULT` and an inserted one as its contents.
+//!
+//! A failed assertion ends the test thread on the spot, without running destructors, and the
+//! thread's exit then tears its address space down: no assertion may run while a lock of that
+//! address space is held, or the exit would wait for it forever. The cases therefore note what
+//! they see under a lock and assert it once the guard is dropped.
 
 use kernel::prelude::*;
 
@@ -94,7 +99,8 @@ mod rust_mm {
                     vma.set_dontdump();
                     vma.set_io();
                     let mixed = vma.set_mixedmap();
-                    // SAFETY: The vma is being set up in an mmap hook, so it is valid.
+                    // SAFETY: The vma is being set up in an mmap hook, so it is valid and no
+                    // other thread can see it yet: this read is not a data race.
                     let pgoff = unsafe { (*vma.as_ptr()).vm_pgoff };
                     let len = (vma.end() - vma.start()) / PAGE_SIZE;
                     for i in 0..len {
@@ -191,8 +197,11 @@ mod rust_mm {
 
     /// Maps `len` bytes of `file` (or anonymous memory) into the test's address space.
     fn mmap(file: Option<&File>, len: usize, prot: u32, flags: u32, pgoff: usize) -> Result<usize> {
-        // SAFETY: We are in a KUnit test, so the current test is valid.
+        // SAFETY: Just an FFI call; it returns the running test or null.
         let test = unsafe { bindings::kunit_get_current_test() };
+        if test.is_null() {
+            return Err(EINVAL);
+        }
         let file = file.map_or(ptr::null_mut(), |f| f.file);
         // SAFETY: `test` is the running test and `file` is null or a file we hold a reference to.
         let addr = unsafe {
@@ -255,8 +264,13 @@ mod rust_mm {
     }
 
     /// Whether the write side of `sem` is free, checked by taking it.
-    fn write_lockable(sem: *mut bindings::rw_semaphore) -> bool {
-        // SAFETY: `sem` is a valid rwsem, and the trylock does not sleep.
+    ///
+    /// # Safety
+    ///
+    /// `sem` must point to a valid, initialised `rw_semaphore`.
+    unsafe fn write_lockable(sem: *mut bindings::rw_semaphore) -> bool {
+        // SAFETY: By the safety requirements `sem` is a valid rwsem, and the trylock does not
+        // sleep.
         if unsafe { bindings::down_write_trylock(sem) } == 0 {
             return false;
         }
@@ -315,8 +329,9 @@ mod rust_mm {
         let raw = unsafe { (*bindings::get_current()).mm };
         assert!(ptr::eq(mm.as_raw(), raw));
         let guard = mm.mmap_read_lock();
-        let vma = guard.vma_lookup(addr).ok_or(EINVAL)?;
-        assert!(ptr::eq(vma.mm().as_raw(), raw));
+        let vma_mm = guard.vma_lookup(addr).ok_or(EINVAL)?.mm().as_raw();
+        drop(guard);
+        assert!(ptr::eq(vma_mm, raw));
         Ok(())
     }
 
@@ -327,14 +342,21 @@ mod rust_mm {
         munmap(addr + 3 * PAGE_SIZE, PAGE_SIZE)?;
         let mm = current_mm()?;
         let guard = mm.mmap_read_lock();
-        for a in [addr, addr + PAGE_SIZE + 17, addr + 3 * PAGE_SIZE - 1] {
+        let mut bounds = [(0, 0); 3];
+        for (b, a) in bounds
+            .iter_mut()
+            .zip([addr, addr + PAGE_SIZE + 17, addr + 3 * PAGE_SIZE - 1])
+        {
             let vma = guard.vma_lookup(a).ok_or(EINVAL)?;
-            assert_eq!(vma.start(), addr);
-            assert_eq!(vma.end(), addr + 3 * PAGE_SIZE);
+            *b = (vma.start(), vma.end());
         }
-        assert!(guard.vma_lookup(addr + 3 * PAGE_SIZE).is_none());
-        assert!(guard.vma_lookup(addr + 4 * PAGE_SIZE - 1).is_none());
-        assert!(guard.vma_lookup(0).is_none());
+        let none = [addr + 3 * PAGE_SIZE, addr + 4 * PAGE_SIZE - 1, 0]
+            .map(|a| guard.vma_lookup(a).is_none());
+        drop(guard);
+        for b in bounds {
+            assert!(b == (addr, addr + 3 * PAGE_SIZE));
+        }
+        assert!(none == [true; 3]);
         Ok(())
     }
 
@@ -345,13 +367,14 @@ mod rust_mm {
         let sh = mmap(None, PAGE_SIZE, RW, shared, 0)?;
         let mm = current_mm()?;
         let guard = mm.mmap_read_lock();
-        let f = guard.vma_lookup(ro).ok_or(EINVAL)?.flags();
+        let f_ro = guard.vma_lookup(ro).ok_or(EINVAL)?.flags();
+        let f_sh = guard.vma_lookup(sh).ok_or(EINVAL)?.flags();
+        drop(guard);
         let mask = flags::READ | flags::WRITE | flags::EXEC | flags::SHARED | flags::MAYSHARE;
-        assert_eq!(f & mask, flags::READ);
-        assert_eq!(f & flags::MAYWRITE, flags::MAYWRITE);
-        let f = guard.vma_lookup(sh).ok_or(EINVAL)?.flags();
+        assert_eq!(f_ro & mask, flags::READ);
+        assert_eq!(f_ro & flags::MAYWRITE, flags::MAYWRITE);
         let want = flags::READ | flags::WRITE | flags::SHARED | flags::MAYSHARE;
-        assert_eq!(f & mask, want);
+        assert_eq!(f_sh & mask, want);
         Ok(())
     }
 
@@ -361,16 +384,21 @@ mod rust_mm {
         let mm = current_mm()?;
         // SAFETY: `mm` is valid; `mmap_lock` is its mmap lock.
         let sem = unsafe { ptr::addr_of_mut!((*mm.as_raw()).__bindgen_anon_1.mmap_lock) };
-        assert!(write_lockable(sem));
+        // SAFETY: `sem` is the mmap lock of `mm`, which is alive until the end of the test.
+        let lockable = || unsafe { write_lockable(sem) };
+        let before = lockable();
         let guard = mm.mmap_read_lock();
-        assert!(!write_lockable(sem));
+        let locked = lockable();
         // A second reader is fine.
         let second = mm.mmap_read_trylock();
-        assert!(second.is_some());
+        let second_ok = second.is_some();
         drop(second);
-        assert!(!write_lockable(sem));
+        let still_locked = lockable();
         drop(guard);
-        assert!(write_lockable(sem));
+        let after = lockable();
+        assert!(
+            [before, locked, second_ok, still_locked, after] == [true, false, true, false, true]
+        );
         Ok(())
     }
 
@@ -402,18 +430,25 @@ mod rust_mm {
             assert!(!cfg!(CONFIG_PER_VMA_LOCK));
             return Ok(());
         };
-        assert!(cfg!(CONFIG_PER_VMA_LOCK));
-        assert_eq!(vma.start(), addr);
-        assert_eq!(vma.end(), addr + 2 * PAGE_SIZE);
-        assert!(vma.as_mixedmap_vma().is_some());
+        let seen = (vma.start(), vma.end(), vma.as_mixedmap_vma().is_some());
         #[cfg(CONFIG_PER_VMA_LOCK)]
-        {
-            // SAFETY: The vma is read-locked, so its `vm_lock` is valid.
+        let locks = {
+            // SAFETY: The vma is read-locked, so it and its `vm_lock` are valid. They stay valid
+            // after `drop(vma)` below: only this thread uses the test's mm, and it unmaps nothing
+            // until `sem` is no longer used.
             let sem = unsafe { ptr::addr_of_mut!((*(*vma.as_ptr()).vm_lock).lock) };
-            assert!(!write_lockable(sem));
+            // SAFETY: As above, `sem` is valid until the end of this block.
+            let lockable = || unsafe { write_lockable(sem) };
+            let held = lockable();
             drop(vma);
-            assert!(write_lockable(sem));
-        }
+            (held, lockable())
+        };
+        #[cfg(not(CONFIG_PER_VMA_LOCK))]
+        let locks = (false, true);
+        assert!(cfg!(CONFIG_PER_VMA_LOCK));
+        assert!(seen == (addr, addr + 2 * PAGE_SIZE, true));
+        // Write-locking the vma fails while it is read-locked, and works once it is unlocked.
+        assert!(locks == (false, true));
         assert!(mm.lock_vma_under_rcu(hole).is_none());
         Ok(())
     }
@@ -432,11 +467,11 @@ mod rust_mm {
         assert_eq!(tf.flags_after.get(), (before | set) & !flags::MAYEXEC);
         let mm = current_mm()?;
         let guard = mm.mmap_read_lock();
-        let vma = guard.vma_lookup(addr).ok_or(EINVAL)?;
-        // `mmap_region()` may add `VM_SOFTDIRTY` after the hook, nothing else.
-        assert_eq!(vma.flags() & !flags::SOFTDIRTY, tf.flags_after.get());
-        // The hook inserted pages 1, 2 and 3 of the file, filled with 2, 3 and 4.
+        let now = guard.vma_lookup(addr).ok_or(EINVAL)?.flags();
         drop(guard);
+        // `mmap_region()` may add `VM_SOFTDIRTY` after the hook, nothing else.
+        assert_eq!(now & !flags::SOFTDIRTY, tf.flags_after.get());
+        // The hook inserted pages 1, 2 and 3 of the file, filled with 2, 3 and 4.
         assert!(read_pages(addr, 3)?[..] == [2, 3, 4]);
         Ok(())
     }
@@ -488,10 +523,9 @@ mod rust_mm {
         );
         let mm = current_mm()?;
         let guard = mm.mmap_read_lock();
-        assert_eq!(
-            guard.vma_lookup(addr).ok_or(EINVAL)?.flags() & flags::MAYWRITE,
-            0
-        );
+        let now = guard.vma_lookup(addr).ok_or(EINVAL)?.flags();
+        drop(guard);
+        assert_eq!(now & flags::MAYWRITE, 0);
         Ok(())
     }
 
@@ -521,13 +555,17 @@ mod rust_mm {
         let mm = current_mm()?;
         let guard = mm.mmap_read_lock();
         let vma = guard.vma_lookup(mixed).ok_or(EINVAL)?;
-        let m = vma.as_mixedmap_vma().ok_or(EINVAL)?;
-        assert!(ptr::eq(m.as_ptr(), vma.as_ptr()));
-        assert!(guard
+        let same = vma
+            .as_mixedmap_vma()
+            .map(|m| ptr::eq(m.as_ptr(), vma.as_ptr()));
+        let anon_mixed = guard
             .vma_lookup(anon)
             .ok_or(EINVAL)?
             .as_mixedmap_vma()
-            .is_none());
+            .is_some();
+        drop(guard);
+        assert!(same == Some(true));
+        assert!(!anon_mixed);
         Ok(())
     }
 
@@ -592,14 +630,13 @@ mod rust_mm {
                 .as_mixedmap_vma()
                 .ok_or(EINVAL)?;
             vma.vm_insert_page(addr + PAGE_SIZE, &file.tf.pages[1])?;
-            // Mapped already.
-            assert_eq!(
-                vma.vm_insert_page(addr, &file.tf.pages[0]).err(),
-                Some(EBUSY)
-            );
-            // Outside the vma.
-            let r = vma.vm_insert_page(addr + 2 * PAGE_SIZE, &file.tf.pages[0]);
-            assert_eq!(r.err(), Some(EFAULT));
+            // Mapped already, and outside the vma.
+            let busy = vma.vm_insert_page(addr, &file.tf.pages[0]).err();
+            let outside = vma
+                .vm_insert_page(addr + 2 * PAGE_SIZE, &file.tf.pages[0])
+                .err();
+            drop(guard);
+            assert!((busy, outside) == (Some(EBUSY), Some(EFAULT)));
         }
         // The write went to the file's page, so it is still there.
         assert!(read_pages(addr, 2)?[..] == [1, 0x5a]);

@@ -213,8 +213,9 @@ impl VmaMixedMap {
     ///
     /// # Safety
     ///
-    /// Callers must ensure that `vma` is valid for the duration of 'a, and that the mmap read lock
-    /// (or stronger) is held for at least the duration of 'a. The `VM_MIXEDMAP` flag must be set.
+    /// Callers must ensure that `vma` is valid for the duration of 'a, and that the mmap or vma
+    /// read lock (or stronger) is held for at least the duration of 'a. The `VM_MIXEDMAP` flag must
+    /// be set.
     #[inline]
     pub unsafe fn from_raw<'a>(vma: *const bindings::vm_area_struct) -> &'a Self {
         // SAFETY: The caller ensures that the invariants are satisfied for the duration of 'a.
@@ -294,7 +295,8 @@ impl VmaNew {
     ///
     /// # Safety
     ///
-    /// Callers must ensure that `vma` is undergoing initial vma setup for the duration of 'a.
+    /// Callers must ensure that `vma` is valid and undergoing initial vma setup in an
+    /// `f_ops->mmap()` hook (so the mmap write lock is held) for the duration of 'a.
     #[inline]
     pub unsafe fn from_raw<'a>(vma: *mut bindings::vm_area_struct) -> &'a Self {
         // SAFETY: The caller ensures that the invariants are satisfied for the duration of 'a.
@@ -312,8 +314,10 @@ impl VmaNew {
         flags |= set;
         flags &= !unset;
         // SAFETY: This is not a data race: the vma is undergoing initial setup, so it's not yet
-        // shared. Additionally, `VmaNew` is `!Sync`, so it cannot be used to write in parallel.
-        // The caller promises that this does not set the flags to an invalid value.
+        // shared (in 6.12, `__mmap_region()` inserts it into the vma tree only after
+        // `f_ops->mmap()` returns). Additionally, `VmaNew` is `!Sync`, so it cannot be used to
+        // write in parallel. The caller promises that this does not set the flags to an invalid
+        // value.
         unsafe { (*self.as_ptr()).__bindgen_anon_2.__vm_flags = flags };
     }
 
@@ -326,7 +330,9 @@ impl VmaNew {
         // SAFETY: We don't yet provide a way to set VM_PFNMAP, so this cannot put the flags in an
         // invalid state.
         unsafe { self.update_flags(flags::MIXEDMAP, 0) };
-        // SAFETY: We just set `VM_MIXEDMAP` on the vma.
+        // SAFETY: We just set `VM_MIXEDMAP` on the vma, and `VmaNew` offers no way to clear it.
+        // By the type invariants, the vma is being set up in an `f_ops->mmap()` hook, with the
+        // mmap write lock held, for at least as long as `&self` lives.
         unsafe { VmaMixedMap::from_raw(self.vma.as_ptr()) }
     }
 

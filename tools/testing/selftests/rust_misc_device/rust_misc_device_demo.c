@@ -83,12 +83,33 @@ static size_t buffer_pages(void)
 	return n;
 }
 
+/*
+ * Where the child's SIGBUS came from, written by the child: it shares our
+ * memory (clone(CLONE_VM)), so we read it once it is gone.
+ */
+static void *sigbus_addr;
+static int sigbus_code;
+
+static void on_sigbus(int sig, siginfo_t *si, void *ctx)
+{
+	(void)sig;
+	(void)ctx;
+	__atomic_store_n(&sigbus_addr, si->si_addr, __ATOMIC_RELAXED);
+	__atomic_store_n(&sigbus_code, si->si_code, __ATOMIC_RELAXED);
+	/* SA_RESETHAND: the read faults again and the child dies of SIGBUS. */
+}
+
 static int touch(void *addr)
 {
+	struct sigaction sa = {
+		.sa_sigaction = on_sigbus,
+		.sa_flags = SA_SIGINFO | SA_RESETHAND,
+	};
 	struct rlimit rl = { 0, 0 };
 
 	setrlimit(RLIMIT_CORE, &rl);	/* no core file for the SIGBUS */
 	alarm(10);
+	sigaction(SIGBUS, &sa, NULL);	/* if not, the parent sees no address */
 	return __atomic_load_n((unsigned char *)addr, __ATOMIC_RELAXED);
 }
 
@@ -108,6 +129,8 @@ static int touch_in_child(void *addr)
 		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
 	if (stack == MAP_FAILED)
 		fail("child stack: %s", strerror(errno));
+	sigbus_addr = NULL;
+	sigbus_code = 0;
 	fflush(stdout);
 	pid = clone(touch, stack + stack_size, CLONE_VM | SIGCHLD, addr);
 	if (pid < 0)
@@ -181,9 +204,13 @@ int main(void)
 		fail("RUST_MISC_DEV_ZAP: %s", strerror(errno));
 	say("RUST_MISC_DEV_ZAP {addr %p, len %zu} -> 0", (void *)msg, psz);
 	status = touch_in_child(msg);
-	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS)
-		say("child got SIGBUS, as expected");
-	else if (WIFSIGNALED(status))
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS) {
+		/* It must come from the read of the zapped page, nothing else. */
+		if (sigbus_addr != msg || sigbus_code != BUS_ADRERR)
+			fail("the child's SIGBUS was for address %p (si_code %d), expected the zapped page %p (BUS_ADRERR)",
+			     sigbus_addr, sigbus_code, (void *)msg);
+		say("child got SIGBUS at %p, as expected", sigbus_addr);
+	} else if (WIFSIGNALED(status))
 		fail("the child died of signal %d (%s), expected SIGBUS",
 		     WTERMSIG(status), strsignal(WTERMSIG(status)));
 	else
