@@ -24,6 +24,8 @@ GUEST_TIMEOUT	?= 300
 # What 'make test' walks, in order; each stage records its cases in
 # build/results/$(ARCH)-$(FLAVOUR)/<stage>.
 TEST_STAGES	:= lint kunit compile-fail modules guest
+# The KUnit suites that must have run and passed.
+KUNIT_SUITES	:= rust_doctests_kernel rust_kernel_kunit rust_mm
 
 # Everything below is derived.
 ifneq ($(BASE),)
@@ -39,7 +41,13 @@ endif
 TREE		:= $(CURDIR)/build/linux-$(KERNEL_VERSION)
 O		:= $(CURDIR)/build/$(ARCH)-$(FLAVOUR)
 RESULTS		:= $(CURDIR)/build/results/$(ARCH)-$(FLAVOUR)
-CONFIGS		:= $(wildcard $(addprefix port/configs/,base.config $(ARCH).config $(FLAVOUR).config))
+CONFIGS		:= $(addprefix port/configs/,base.config $(ARCH).config $(FLAVOUR).config)
+ifneq ($(filter-out help clean,$(or $(MAKECMDGOALS),help)),)
+$(foreach c,$(CONFIGS),$(if $(wildcard $(c)),,$(error $(c) not found: ARCH=$(ARCH) FLAVOUR=$(FLAVOUR) is not supported)))
+endif
+ifneq ($(words $(CURDIR)),1)
+$(error the checkout's path has a space in it: $(CURDIR))
+endif
 # The files the port adds, at their kernel paths.
 OVERLAY		:= Documentation LICENSES include rust samples tools/testing/selftests
 
@@ -66,7 +74,9 @@ help:
 	@echo 'Targets:'
 	@echo '  setup         install the toolchain (Debian packages, bindgen-cli)'
 	@echo '  tree          materialise build/linux-$(KERNEL_VERSION) with the port applied'
+	@echo '  config        write the .config of the $(ARCH)-$(FLAVOUR) test kernel (kunit.py config)'
 	@echo '  kernel        configure and build the $(ARCH)-$(FLAVOUR) test kernel'
+	@echo '  progs         build the guest programs (selftest, demo) against its headers'
 	@echo '  kunit         run the KUnit suites with kunit.py under QEMU'
 	@echo '  test          run every test stage ($(TEST_STAGES)) and total them'
 	@echo '  stage-NAME    run one test stage'
@@ -100,23 +110,31 @@ config: tree
 	 { cat $(CURDIR)/build/kunit-config.log; echo 'config: kunit.py could not configure $(O)' >&2; exit 1; }
 
 kernel: config
-	@$(KMAKE) -j$(JOBS) all compile_commands.json 2>&1 | tee $(O)/build.log; \
+	@$(KMAKE) $(if $(findstring jobserver,$(MAKEFLAGS)),,-j$(JOBS)) all compile_commands.json 2>&1 | tee $(O)/build.log; \
 	 test $${PIPESTATUS[0]} = 0 || { echo 'kernel: the build of $(O) failed (log: $(O)/build.log)' >&2; exit 1; }
 	@port/check-build-log.sh $(O)/build.log
 
 kunit: kernel
-	@port/kunit.sh $(RESULTS) $(O) $(KUNIT) $(KUNIT_OPTS) --jobs=$(JOBS) --timeout=$(GUEST_TIMEOUT)
+	@KUNIT_SUITES='$(KUNIT_SUITES)' port/kunit.sh $(RESULTS) $(O) $(KUNIT) $(KUNIT_OPTS) \
+	  --jobs=$(JOBS) --timeout=$(GUEST_TIMEOUT)
 
+# Every stage runs even if an earlier one failed; a stage that exits non-zero
+# with no failed case recorded counts as one failed case.  If the kernel does
+# not build, no stage runs, and each counts as failed.
 test:
-	@mkdir -p $(RESULTS) && rm -f $(RESULTS)/*
-	@for s in $(TEST_STAGES); do $(MAKE) --no-print-directory stage-$$s || true; done
+	@mkdir -p $(RESULTS) && rm -f $(RESULTS)/* $(RESULTS)/.exit-*
+	@if $(MAKE) --no-print-directory kernel; then \
+	  for s in $(TEST_STAGES); do \
+	    $(MAKE) --no-print-directory stage-$$s || echo $$? > $(RESULTS)/.exit-$$s; \
+	  done; \
+	else echo 'test: the kernel did not build, so no stage ran' >&2; fi
 	@port/total.sh $(RESULTS) $(TEST_STAGES)
 
 stage-kunit: kunit
 
 # checkpatch on the patches and the port's files, rustfmt on its Rust.
-stage-lint: tree
-	@port/lint.sh $(TREE) $(RESULTS)
+stage-lint: config
+	@port/lint.sh $(TREE) $(RESULTS) $(KMAKE)
 
 # Out-of-tree modules (M=) against the test kernel: the rules the types
 # enforce must fail to build, and a client written against mainline's API
@@ -147,8 +165,7 @@ progs: kernel
 	    -I$(SELFTESTS) -o $(O)/progs/$$p $(SELFTESTS)/rust_misc_device/$$p.c || exit 1; \
 	done
 
-stage-guest: progs
-	@test -f $(O)/ext/mm_client/rust_mm_client.ko || $(MAKE) --no-print-directory stage-modules
+stage-guest: progs stage-modules
 	@port/guest-test.sh $(ARCH) $(O) $(RESULTS) $(GUEST_TIMEOUT) \
 	  $(addprefix $(O)/progs/,$(GUEST_PROGS)) \
 	  $(O)/ext/mm_client/rust_mm_client.ko $(O)/ext/param_module/rust_param_test.ko
@@ -157,9 +174,8 @@ run: progs
 	@port/guest.sh $(ARCH) $(O) run $(GUEST_TIMEOUT) quiet port/guest/run.job \
 	  $(addprefix $(O)/progs/,$(GUEST_PROGS))
 
-shell: progs
-	@test -f $(O)/ext/mm_client/rust_mm_client.ko || $(MAKE) --no-print-directory stage-modules
-	@port/guest.sh $(ARCH) $(O) shell 0 "" port/guest/shell.job \
+shell: progs stage-modules
+	@port/guest.sh $(ARCH) $(O) shell interactive "" port/guest/shell.job \
 	  $(addprefix $(O)/progs/,$(GUEST_PROGS)) \
 	  $(O)/ext/mm_client/rust_mm_client.ko $(O)/ext/param_module/rust_param_test.ko
 

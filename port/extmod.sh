@@ -5,7 +5,8 @@
 # record one case for each in RESULTS/STAGE:
 #   build DIR...  each DIR must build, without warnings;
 #   fail FILE...  each FILE must fail to build with exactly the rustc error
-#                 codes its "// expect: E0277 ..." line names.
+#                 codes its "// expect: E0277 ..." line names, with the
+#                 message of its "// expect-text: ..." line in the output.
 #               A file "from-tree" in DIR names sources to copy from $TREE.
 # Usage: port/extmod.sh MODE RESULTS STAGE EXTDIR -- KMAKE... -- SOURCES...
 set -u
@@ -34,7 +35,7 @@ for src in "$@"; do
 	"${kmake[@]}" -s M="$dir" modules > "$dir/build.log" 2>&1
 	rc=$?
 	if [ "$mode" = build ]; then
-		if [ $rc = 0 ] && ! grep -q 'warning' "$dir/build.log"; then
+		if [ $rc = 0 ] && ! grep -qiE '(^|: )warning' "$dir/build.log"; then
 			ok=1 why="builds"
 		else
 			ok=0 why="does not build cleanly"
@@ -42,12 +43,13 @@ for src in "$@"; do
 	else
 		want=$(sed -n 's,^// expect: ,,p' "$src" | tr ' ' '\n' | sort -u | xargs)
 		got=$(grep -o '^error\[E[0-9]*\]' "$dir/build.log" | grep -o 'E[0-9]*' | sort -u | xargs)
-		if [ -z "$want" ]; then
-			ok=0 why="has no '// expect:' line"
-		elif [ $rc != 0 ] && [ "$got" = "$want" ]; then
+		text=$(sed -n 's,^// expect-text: ,,p' "$src")
+		if [ -z "$want" ] || [ -z "$text" ]; then
+			ok=0 why="has no '// expect:' or '// expect-text:' line"
+		elif [ $rc != 0 ] && [ "$got" = "$want" ] && grep -qF -- "$text" "$dir/build.log"; then
 			ok=1 why="fails with $got"
 		else
-			ok=0 why="expected $want, got ${got:-none} (exit $rc)"
+			ok=0 why="expected $want ($text), got ${got:-none} (exit $rc)"
 		fi
 	fi
 	if [ $ok = 1 ]; then

@@ -7,11 +7,19 @@
 #
 # Usage: port/guest.sh ARCH BUILD_DIR NAME TIMEOUT "CMDLINE" JOB [FILE...]
 #   JOB is a shell script run as the guest's /job; FILEs go to /bin.
-#   TIMEOUT 0 means interactive (make shell): no log, no timeout.
+#   TIMEOUT is in seconds, or "interactive" (make shell): no log, no timeout.
+#   What a job prints after "port-guest: kernel log follows" (its dmesg) goes
+#   to the log, for the scan, but not to the terminal.
 set -u
 arch=$1 build=$2 name=$3 timeout=$4 cmdline=$5 job=$6
 shift 6
 die() { echo "guest: $*" >&2; exit 1; }
+log=$build/guest-$name.log
+rm -f "$log"
+case $timeout in
+interactive) ;;
+*[!0-9]* | "" | 0) die "$name: bad timeout '$timeout'" ;;
+esac
 
 case $arch in
 x86_64)
@@ -19,7 +27,7 @@ x86_64)
 	kernel=$build/arch/x86/boot/bzImage
 	console="ttyS0 acpi=off" ;;
 arm64)
-	qemu=(qemu-system-aarch64 -machine virt -cpu max)
+	qemu=(qemu-system-aarch64 -machine virt -cpu max,pauth-impdef=on)
 	kernel=$build/arch/arm64/boot/Image.gz
 	console=ttyAMA0 ;;
 *) die "unknown ARCH '$arch'" ;;
@@ -40,12 +48,12 @@ for f in "$@"; do cp "$f" "$root/bin/" || die "cannot copy $f into the guest"; d
 cmd=("${qemu[@]}" -nodefaults -nographic -no-reboot -accel tcg -m 512 -smp 2
      -kernel "$kernel" -initrd "$root.cpio"
      -append "console=$console panic=-1 kunit.enable=0 $cmdline")
-if [ "$timeout" = 0 ]; then
+if [ "$timeout" = interactive ]; then
 	exec "${cmd[@]}" -serial mon:stdio
 fi
 
-log=$build/guest-$name.log
-timeout -k 5 "$timeout" "${cmd[@]}" -serial stdio < /dev/null 2>&1 | tr -d '\r' | tee "$log"
+timeout -k 5 "$timeout" "${cmd[@]}" -serial stdio < /dev/null 2>&1 | tr -d '\r' | tee "$log" |
+	sed -u '/^port-guest: kernel log follows$/,/^port-guest: exit/{/^port-guest: exit/!d}'
 rc=${PIPESTATUS[0]}
 [ "$rc" != 124 ] || die "$name: the guest did not finish within $timeout s (log: $log)"
 status=$(sed -n 's/^port-guest: exit \([0-9]*\).*/\1/p' "$log" | tail -n 1)

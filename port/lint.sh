@@ -4,9 +4,13 @@
 # The lint stage: scripts/checkpatch.pl on every patch of the series and on
 # every source file the port adds, and rustfmt on the Rust ones.  One case
 # each.
-# Usage: port/lint.sh TREE RESULTS
+# Usage: port/lint.sh TREE RESULTS [KMAKE...]
+#   With KMAKE, the kernel's own rustfmtcheck of the whole tree (which covers
+#   the Rust the patches change) and its rustdoc build are cases too.
 set -u
+set -o pipefail
 tree=$1 results=$2
+shift 2
 pass=0 fail=0
 mkdir -p "$results"
 case_() {	# NAME COMMAND...
@@ -25,20 +29,23 @@ checkpatch() {	# quiet, and a failure on any warning; run in the tree, where
 	# checkpatch takes the files for what they are (in a git checkout it
 	# would take a .patch for a source file)
 	local top=$PWD
-	! (cd "$tree" && scripts/checkpatch.pl --no-tree -q --ignore FILE_PATH_CHANGES \
-		"${@:1:$#-1}" "$top/${!#}") | grep -E '^(ERROR|WARNING)' -A3
+	(cd "$tree" && scripts/checkpatch.pl --no-tree -q --ignore FILE_PATH_CHANGES \
+		"${@:1:$#-1}" "$top/${!#}")
 }
+# The lists must come from git; an empty one would check nothing.
+added=$(git ls-files Documentation LICENSES include rust samples tools tests) && [ -n "$added" ] ||
+	{ echo "lint: cannot list the port's files with git" >&2; exit 1; }
 for p in $(grep -v -e '^#' -e '^$' patches/series); do
 	case_ "checkpatch $p" checkpatch "patches/$p"
 done
-for f in $(git ls-files Documentation include rust samples tools tests | grep -E '\.(rs|c|h)$'); do
+for f in $(printf '%s\n' $added | grep -E '\.(rs|c|h)$'); do
 	case_ "checkpatch $f" checkpatch -f "$f"
 done
 # Every file the port adds belongs to exactly one patch of the series.
 files_assigned() {
 	local f n bad=0 series
 	series=$(grep -v -e '^#' -e '^$' patches/series)
-	for f in $(git ls-files Documentation LICENSES include rust samples tools); do
+	for f in $(printf '%s\n' $added | grep -v '^tests/'); do
 		n=$(grep -v '^#' patches/files | tr -s ' \t' '\n' | grep -cxF "$f")
 		[ "$n" = 1 ] || { echo "$f is named $n times in patches/files"; bad=1; }
 	done
@@ -64,8 +71,14 @@ scan_finds_each() {
 case_ "scan-log finds every kernel report" scan_finds_each
 case_ "scan-log ignores the boot banners" port/scan-log.sh tests/scan_log/banners.log
 
-rs=$(git ls-files '*.rs')
-case_ "rustfmt" /usr/bin/rustfmt --check --edition 2021 --config-path "$tree/.rustfmt.toml" $rs
+rs=$(printf '%s\n' $added | grep '\.rs$')
+case_ "rustfmt of the port's files" /usr/bin/rustfmt --check --edition 2021 \
+	--config-path "$tree/.rustfmt.toml" $rs < /dev/null
+if [ $# != 0 ]; then
+	case_ "rustfmtcheck of the whole tree" "$@" -s rustfmtcheck
+	# rustdoc's lints (broken or private intra-doc links) fail it.
+	case_ "rustdoc of the kernel crate" "$@" -s rustdoc
+fi
 mkdir -p "$results"
 printf 'passed %d\nfailed %d\n' $pass $fail > "$results/lint"
 [ $fail = 0 ]

@@ -7,8 +7,9 @@
 pat='BUG:|WARNING:|Oops|Kernel panic|general protection fault|Unable to handle kernel|cut here'
 pat="$pat|UBSAN:|KFENCE:|suspected memory leak|possible (recursive|circular) locking"
 pat="$pat|inconsistent lock state|lock held when returning|detected stall|hung_task|Call Trace:"
-if grep -nE "$pat" "$@"; then
-	echo "scan: kernel reports in $*" >&2
-	exit 1
-fi
-exit 0
+grep -nE "$pat" "$@"
+case $? in
+0) echo "scan: kernel reports in $*" >&2; exit 1 ;;
+1) exit 0 ;;
+*) echo "scan: cannot read $*" >&2; exit 1 ;;
+esac

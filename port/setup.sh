@@ -42,29 +42,33 @@ missing() {
 
 # QEMU comes from bookworm-backports: the image's qemu-utils already does,
 # and bookworm's own qemu-system 7.2 conflicts with it.
+# It goes in a file of its own, with the mirror the machine already uses.
 add_backports() {
-	local f=/etc/apt/sources.list.d/debian.sources
+	local f=/etc/apt/sources.list.d/bookworm-backports.sources uri
 	grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/ && return 0
-	[ -f $f ] || die "cannot find $f to add bookworm-backports to"
-	echo "setup: adding bookworm-backports to $f"
-	printf '\nTypes: deb\nURIs: %s\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
-		"$(awk '/^URIs:/ { print $2; exit }' $f)" >> $f
+	uri=$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/debian.sources 2>/dev/null)
+	[ -n "$uri" ] || uri=$(awk '$1 == "deb" && $3 == "bookworm" { print $2; exit }' /etc/apt/sources.list 2>/dev/null)
+	echo "setup: adding bookworm-backports (${uri:=http://deb.debian.org/debian}) in $f"
+	printf 'Types: deb\nURIs: %s\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+		"$uri" > $f
 	apt_updated=
 }
 
 apt_updated=
 apt_install() {
 	local log=/tmp/port-setup-apt.$$
-	[ -n "$apt_updated" ] || { apt-get update -qq >$log 2>&1 || { cat $log; die "apt-get update failed"; }; apt_updated=1; }
+	[ -n "$apt_updated" ] || { apt-get update -qq -o DPkg::Lock::Timeout=300 >$log 2>&1 ||
+		{ cat $log; die "apt-get update failed"; }; apt_updated=1; }
 	echo "setup: installing $*"
-	if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >$log 2>&1; then
+	if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		--allow-downgrades -o DPkg::Lock::Timeout=300 -o Dpkg::Options::=--force-confold \
+		"$@" >$log 2>&1; then
 		tail -n 20 $log >&2
 		die "could not install: $* (see the apt-get output above)"
 	fi
 	rm -f $log
 }
 
-[ "$(id -u)" = 0 ] || SUDO=sudo
 m=$(missing $pkgs)
 bm=
 [ -z "$bpo_pkgs" ] || bm=$(missing $bpo_pkgs)
@@ -83,6 +87,8 @@ have=$(/usr/bin/rustc --version 2>/dev/null | awk '{ print $2 }')
 
 # Debian's bindgen is too old for 6.12; build bindgen-cli from the registry.
 if [ "$(/usr/local/bin/bindgen --version 2>/dev/null)" != "bindgen $bindgen_version" ]; then
+	# rustup's cargo, which a non-login shell may not have on PATH.
+	PATH=$PATH:${CARGO_HOME:-$HOME/.cargo}/bin
 	command -v cargo >/dev/null || die "cargo is needed to build bindgen-cli"
 	echo "setup: building bindgen-cli $bindgen_version (about 90 s)"
 	cargo install -q --locked --root /usr/local --version "$bindgen_version" bindgen-cli ||

@@ -42,14 +42,22 @@ if [ ! -f "$state/base" ]; then
 	mv "$tree.tmp" "$tree"
 fi
 
+# A run that stopped half-way leaves the tree in a state nobody recorded.
+[ ! -e "$state/dirty" ] || die "$tree was left half-updated by an interrupted run: run 'make clean'"
+touch "$state/dirty"
+
 # The overlay: every file under the given paths, at the same path in the tree.
 new=$(mktemp)
-trap 'rm -f "$new"' EXIT
+keep=$(mktemp -d)
+trap 'rm -rf "$new" "$keep"' EXIT
 for p in "$@"; do
 	[ ! -e "$p" ] || find "$p" -type f
 done | LC_ALL=C sort > "$new"
 while read -r f; do
 	if ! cmp -s "$f" "$tree/$f"; then
+		# The overlay adds files; a change to a file of the base is a patch.
+		[ ! -e "$tree/$f" ] || grep -qxF "$f" "$state/overlay" ||
+			die "$f is in the base tree already: change it with a patch in patches/"
 		mkdir -p "$(dirname "$tree/$f")"
 		cp "$f" "$tree/$f"
 		echo "  OVERLAY $f"
@@ -61,35 +69,61 @@ LC_ALL=C comm -23 "$state/overlay" "$new" | while read -r f; do
 done
 cp "$new" "$state/overlay"
 
-# The patch series, reapplied only when patches/ changed.  $state/applied
-# is a copy of the patches/ that the tree carries, for reverting them.
+# The patch series, reapplied only when the series or one of its patches
+# changed.  $state/applied keeps the patches the tree carries, for
+# reverting them.  Patches must apply exactly (no fuzz, never reversed).
 applied=$state/applied
 series() { grep -v -e '^#' -e '^[[:space:]]*$' "$1/series" 2>/dev/null || true; }
+same_series() {
+	[ "$(series patches)" = "$(series "$applied")" ] || return 1
+	for p in $(series patches); do cmp -s "patches/$p" "$applied/$p" || return 1; done
+}
 revert() {	# DIR PATCH...
 	local d=$1 p
 	shift
 	for p in $(printf '%s\n' "$@" | tac); do
-		(cd "$tree" && patch -p1 -R -s --batch --no-backup-if-mismatch < "$d/$p") ||
+		(cd "$tree" && patch -p1 -R -s --force --fuzz=0 --no-backup-if-mismatch < "$d/$p") ||
 			die "cannot revert $p: the tree is inconsistent, run 'make clean'"
 	done
 }
-[ -d patches ] || die "patches/ is missing"
-! diff -qr patches "$applied" >/dev/null 2>&1 || exit 0
+files_of() {	# DIR PATCH...: the files the patches change
+	local d=$1
+	shift
+	for p in "$@"; do sed -n 's,^+++ b/\([^[:space:]]*\).*,\1,p' "$d/$p"; done | sort -u
+}
+[ -f patches/series ] || die "patches/series is missing"
+if [ -d "$applied" ] && same_series; then
+	rm -f "$state/dirty"
+	exit 0
+fi
+# Files whose content comes out the same keep their timestamps, so that a
+# patch whose description changed rebuilds nothing.
+old=
 if [ -d "$applied" ]; then
+	old=$(files_of "$applied" $(series "$applied"))
+	for f in $old; do
+		mkdir -p "$keep/$(dirname "$f")" && cp -p "$tree/$f" "$keep/$f"
+	done
 	revert "$applied" $(series "$applied")
 	rm -rf "$applied"
 fi
 done=
 for p in $(series patches); do
-	[ -f "patches/$p" ] || { revert patches $done; die "patches/series names $p, which does not exist"; }
-	if ! out=$(cd "$tree" && patch -p1 --dry-run --batch --no-backup-if-mismatch < "$top/patches/$p" 2>&1); then
+	[ -f "patches/$p" ] || { revert patches $done; rm -f "$state/dirty"; die "patches/series names $p, which does not exist"; }
+	if ! out=$(cd "$tree" && patch -p1 --dry-run --forward --fuzz=0 --no-backup-if-mismatch < "$top/patches/$p" 2>&1); then
 		file=$(printf '%s\n' "$out" | awk '/^checking file/ { f = $3 } /^\|\+\+\+ b\// { f = substr($2, 3) }
-			/FAILED|No file to patch|Reversed/ { print f; exit }')
+			/FAILED|No file to patch|Reversed|Skipping/ { print f; exit }')
 		revert patches $done
-		die "patch $p does not apply to ${file:-the tree}: $(printf '%s\n' "$out" | grep -m1 -E 'FAILED|No file|Reversed|malformed|Only garbage')"
+		rm -f "$state/dirty"
+		die "patch $p does not apply to ${file:-the tree}: $(printf '%s\n' "$out" | grep -m1 -E 'FAILED|No file|Reversed|Skipping|malformed|Only garbage')"
 	fi
-	(cd "$tree" && patch -p1 -s --batch --no-backup-if-mismatch < "$top/patches/$p")
+	(cd "$tree" && patch -p1 -s --forward --fuzz=0 --no-backup-if-mismatch < "$top/patches/$p")
 	done="$done $p"
 	echo "  PATCH   $p"
 done
-cp -r patches "$applied"
+mkdir -p "$applied"
+cp patches/series $(series patches | sed 's,^,patches/,') "$applied/"
+for f in $old; do
+	! cmp -s "$keep/$f" "$tree/$f" || touch -r "$keep/$f" "$tree/$f"
+done
+rm -f "$state/dirty"

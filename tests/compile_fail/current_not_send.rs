@@ -2,6 +2,7 @@
 
 //! A `&CurrentTask` cannot be sent to another thread, where `mm()` would read the wrong task.
 // expect: E0277
+// expect-text: within `kernel::task::CurrentTask`, the trait `core::marker::Sync` is not implemented
 
 use kernel::prelude::*;
 

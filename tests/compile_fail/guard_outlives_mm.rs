@@ -2,6 +2,7 @@
 
 //! The mmap read guard cannot outlive the `mmget` reference it locks.
 // expect: E0597
+// expect-text: `user` does not live long enough
 
 use kernel::prelude::*;
 

@@ -2,6 +2,7 @@
 
 //! `vm_insert_page` needs a `VmaMixedMap`: a `VmaRef` must be checked with `as_mixedmap_vma` first.
 // expect: E0599
+// expect-text: no method named `vm_insert_page` found for reference `&kernel::mm::virt::VmaRef`
 
 use kernel::prelude::*;
 

@@ -2,6 +2,7 @@
 
 //! An `Mm` (an `mmgrab` reference) is not an `MmWithUser`: its address space may be gone.
 // expect: E0308
+// expect-text: expected `&MmWithUser`, found `&Mm`
 
 use kernel::prelude::*;
 

@@ -2,6 +2,7 @@
 
 //! The current task's `mm()` cannot outlive the `current!()` handle it came from.
 // expect: E0716
+// expect-text: temporary value dropped while borrowed
 
 use kernel::prelude::*;
 

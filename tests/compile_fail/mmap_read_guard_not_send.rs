@@ -2,6 +2,7 @@
 
 //! The mmap read lock must be released on the thread that took it.
 // expect: E0277
+// expect-text: within `kernel::mm::MmapReadGuard<'_>`, the trait `core::marker::Send` is not implemented
 
 use kernel::prelude::*;
 

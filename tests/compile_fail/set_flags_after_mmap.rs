@@ -2,6 +2,7 @@
 
 //! Flags can only be changed on a `VmaNew`, in the mmap hook, not on a looked-up `VmaRef`.
 // expect: E0599
+// expect-text: no method named `set_dontcopy` found for reference `&kernel::mm::virt::VmaRef`
 
 use kernel::prelude::*;
 

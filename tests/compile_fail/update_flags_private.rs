@@ -2,6 +2,7 @@
 
 //! `VmaNew::update_flags` is private: drivers use the checked setters.
 // expect: E0624
+// expect-text: method `update_flags` is private
 
 use kernel::prelude::*;
 

@@ -2,6 +2,7 @@
 
 //! Making a `VmaNew` from a pointer is unsafe: only an mmap hook may.
 // expect: E0133
+// expect-text: call to unsafe function `kernel::mm::virt::VmaNew::from_raw` is unsafe
 
 use kernel::prelude::*;
 

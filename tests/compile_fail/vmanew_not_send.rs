@@ -2,6 +2,7 @@
 
 //! A `VmaNew` cannot be sent to another thread either.
 // expect: E0277
+// expect-text: within `kernel::mm::virt::VmaNew`, the trait `core::marker::Send` is not implemented
 
 use kernel::prelude::*;
 

@@ -2,6 +2,7 @@
 
 //! A `VmaNew` cannot be shared with another thread: `update_flags` relies on it.
 // expect: E0277
+// expect-text: within `kernel::mm::virt::VmaNew`, the trait `core::marker::Sync` is not implemented
 
 use kernel::prelude::*;
 

@@ -2,6 +2,7 @@
 
 //! A `VmaRef` is not a `VmaMixedMap` without the `VM_MIXEDMAP` check.
 // expect: E0308
+// expect-text: expected `&VmaMixedMap`, found `&VmaRef`
 
 use kernel::prelude::*;
 

@@ -2,6 +2,7 @@
 
 //! A `&VmaRef` cannot be kept past the mmap read lock that protects it.
 // expect: E0597
+// expect-text: `guard` does not live long enough
 
 use kernel::prelude::*;
 

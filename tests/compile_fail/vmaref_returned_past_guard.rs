@@ -2,6 +2,7 @@
 
 //! A `&VmaRef` cannot be returned out of the scope of its lock guard.
 // expect: E0515
+// expect-text: cannot return value referencing local variable `guard`
 
 use kernel::prelude::*;
 

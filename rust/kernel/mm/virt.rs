@@ -272,7 +272,7 @@ impl VmaMixedMap {
 /// For the duration of 'a, the referenced vma must be undergoing initialization in an
 /// `f_ops->mmap()` hook.
 ///
-/// `VmaNew` is neither `Send` nor `Sync`: [`VmaNew::update_flags`] writes the flags without
+/// `VmaNew` is neither `Send` nor `Sync`: its private `update_flags` writes the flags without
 /// synchronisation, which is only sound if one thread at a time can reach the vma through it.
 #[repr(transparent)]
 pub struct VmaNew {
