@@ -22,7 +22,7 @@ mod rust_mm {
         bindings,
         error::from_result,
         mm::{
-            virt::{flags, vm_flags_t, VmaNew},
+            virt::{flags, vm_flags_t, VmaMixedMap, VmaNew, VmaRef},
             Mm, MmWithUser,
         },
         page::{Page, PAGE_SIZE},
@@ -640,6 +640,36 @@ mod rust_mm {
         }
         // The write went to the file's page, so it is still there.
         assert!(read_pages(addr, 2)?[..] == [1, 0x5a]);
+        Ok(())
+    }
+
+    #[test]
+    fn from_raw_views_see_the_same_objects() -> Result {
+        let file = File::new(Hook::Insert, 1)?;
+        let addr = mmap(Some(&file), PAGE_SIZE, RW, bindings::MAP_SHARED, 0)?;
+        let user = current_mm()?;
+        let raw = user.as_raw();
+        // SAFETY: `user` holds an `mmget` reference until the end of the test, which covers both
+        // the `mmgrab`-level and the `mmget`-level requirements.
+        let (mm, with_user) = unsafe { (Mm::from_raw(raw), MmWithUser::from_raw(raw)) };
+        let guard = with_user.mmap_read_lock();
+        let vma = guard.vma_lookup(addr).ok_or(EINVAL)?;
+        // SAFETY: `vma` is valid and the mmap read lock is held while these views are used; the
+        // vma was given `VM_MIXEDMAP` by the mmap hook.
+        let (r, m) = unsafe {
+            (
+                VmaRef::from_raw(vma.as_ptr()),
+                VmaMixedMap::from_raw(vma.as_ptr()),
+            )
+        };
+        let seen = (
+            ptr::eq(mm.as_raw(), raw),
+            (r.start(), r.end()),
+            ptr::eq(m.as_ptr(), vma.as_ptr()),
+            m.flags() & flags::MIXEDMAP,
+        );
+        drop(guard);
+        assert!(seen == (true, (addr, addr + PAGE_SIZE), true, flags::MIXEDMAP));
         Ok(())
     }
 
