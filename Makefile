@@ -13,7 +13,7 @@ BINDGEN_VERSION	:= 0.71.1
 
 SHELL		:= /bin/bash
 
-# What to build: ARCH is x86_64 (arm64 next), FLAVOUR picks
+# What to build: ARCH is x86_64 or arm64, FLAVOUR picks
 # port/configs/$(FLAVOUR).config on top of base.config and $(ARCH).config.
 ARCH		?= x86_64
 FLAVOUR		?= default

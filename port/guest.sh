@@ -24,10 +24,12 @@ esac
 case $arch in
 x86_64)
 	qemu=(qemu-system-x86_64 -bios qboot.rom)
+	busybox=/bin/busybox
 	kernel=$build/arch/x86/boot/bzImage
 	console="ttyS0 acpi=off" ;;
 arm64)
 	qemu=(qemu-system-aarch64 -machine virt -cpu max,pauth-impdef=on)
+	busybox=/usr/local/lib/port/arm64/busybox
 	kernel=$build/arch/arm64/boot/Image.gz
 	console=ttyAMA0 ;;
 *) die "unknown ARCH '$arch'" ;;
@@ -38,7 +40,7 @@ command -v "${qemu[0]}" >/dev/null || die "${qemu[0]} not found: run 'make setup
 # The initramfs: busybox, /init, the job and the programs.
 root=$build/guest/$name
 rm -rf "$root" && mkdir -p "$root/bin" "$root/proc" "$root/sys" "$root/dev" "$root/tmp"
-cp /bin/busybox "$root/bin/busybox" || die "no /bin/busybox: run 'make setup'"
+cp $busybox "$root/bin/busybox" || die "no $busybox: run 'make setup ARCH=$arch'"
 cp "$(dirname "$0")/guest/init" "$root/init"
 cp "$job" "$root/job"
 for f in "$@"; do cp "$f" "$root/bin/" || die "cannot copy $f into the guest"; done

@@ -85,6 +85,28 @@ have=$(/usr/bin/rustc --version 2>/dev/null | awk '{ print $2 }')
 [ -d /usr/src/rustc-$rust_version/library/core ] ||
 	die "rust-src for $rust_version missing: /usr/src/rustc-$rust_version/library (Debian rust-web-src)"
 
+# The arm64 guest's busybox: Debian's busybox-static for arm64, unpacked
+# beside the host's (installing it would replace the host's busybox).
+arm64_busybox=/usr/local/lib/port/arm64/busybox
+case " $archs " in
+*" arm64 "*)
+	if [ ! -x $arm64_busybox ]; then
+		[ "$(id -u)" = 0 ] || die "the arm64 busybox is missing; run 'make setup ARCH=arm64' as root"
+		if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+			dpkg --add-architecture arm64
+			apt_updated=
+		fi
+		[ -n "$apt_updated" ] || { apt-get update -qq -o DPkg::Lock::Timeout=300 ||
+			die "apt-get update failed"; apt_updated=1; }
+		d=$(mktemp -d) && chmod 755 "$d"	# apt's _apt user downloads into it
+		echo "setup: unpacking busybox-static:arm64 into $(dirname $arm64_busybox)"
+		(cd "$d" && apt-get download -qq busybox-static:arm64 && dpkg-deb -x busybox-static_*_arm64.deb x) ||
+			die "could not get busybox-static:arm64"
+		install -D -m 755 "$d/x/bin/busybox" $arm64_busybox
+		rm -rf "$d"
+	fi ;;
+esac
+
 # Debian's bindgen is too old for 6.12; build bindgen-cli from the registry.
 if [ "$(/usr/local/bin/bindgen --version 2>/dev/null)" != "bindgen $bindgen_version" ]; then
 	# rustup's cargo, which a non-login shell may not have on PATH.
