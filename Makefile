@@ -114,26 +114,29 @@ kernel: config
 	 test $${PIPESTATUS[0]} = 0 || { echo 'kernel: the build of $(O) failed (log: $(O)/build.log)' >&2; exit 1; }
 	@port/check-build-log.sh $(O)/build.log
 
-kunit: kernel
-	@KUNIT_SUITES='$(KUNIT_SUITES)' port/kunit.sh $(RESULTS) $(O) $(KUNIT) $(KUNIT_OPTS) \
-	  --jobs=$(JOBS) --timeout=$(GUEST_TIMEOUT)
+kunit: stage-kunit
 
 # Every stage runs even if an earlier one failed; a stage that exits non-zero
 # with no failed case recorded counts as one failed case.  If the kernel does
-# not build, no stage runs, and each counts as failed.
+# not build, no stage runs, and each counts as failed.  The kernel is built
+# once, first: NODEPS=1 keeps the stages from going through it again.
+KERNEL_DEP	:= $(if $(NODEPS),,kernel)
+
 test:
 	@mkdir -p $(RESULTS) && rm -f $(RESULTS)/* $(RESULTS)/.exit-*
 	@if $(MAKE) --no-print-directory kernel; then \
 	  for s in $(TEST_STAGES); do \
-	    $(MAKE) --no-print-directory stage-$$s || echo $$? > $(RESULTS)/.exit-$$s; \
+	    $(MAKE) --no-print-directory stage-$$s NODEPS=1 || echo $$? > $(RESULTS)/.exit-$$s; \
 	  done; \
 	else echo 'test: the kernel did not build, so no stage ran' >&2; fi
 	@port/total.sh $(RESULTS) $(TEST_STAGES)
 
-stage-kunit: kunit
+stage-kunit: $(KERNEL_DEP)
+	@KUNIT_SUITES='$(KUNIT_SUITES)' port/kunit.sh $(RESULTS) $(O) $(KUNIT) $(KUNIT_OPTS) \
+	  --jobs=$(JOBS) --timeout=$(GUEST_TIMEOUT)
 
 # checkpatch on the patches and the port's files, rustfmt on its Rust.
-stage-lint: config
+stage-lint: $(if $(NODEPS),,config)
 	@port/lint.sh $(TREE) $(RESULTS) $(KMAKE)
 
 # Out-of-tree modules (M=) against the test kernel: the rules the types
@@ -141,14 +144,16 @@ stage-lint: config
 # must build.
 EXTMOD		= port/extmod.sh $(1) $(RESULTS) $(2) $(O)/ext -- $(KMAKE) --
 
-stage-compile-fail: kernel
+stage-compile-fail: $(KERNEL_DEP)
 	@$(call EXTMOD,fail,compile-fail) tests/compile_fail/*.rs
 
 # Loadable modules: the mainline-API client, a module with parameters, and
-# the sample itself built as a module.  The guest stage loads them.
+# the sample itself built as a module.  The guest loads the first two (the
+# sample is built in, so its module is only built).
 GUEST_MODULES	:= tests/mm_client tests/param_module tests/sample_module
+GUEST_KOS	:= $(O)/ext/mm_client/rust_mm_client.ko $(O)/ext/param_module/rust_param_test.ko
 
-stage-modules: kernel
+stage-modules: $(KERNEL_DEP)
 	@TREE=$(TREE) $(call EXTMOD,build,modules) $(GUEST_MODULES)
 
 # The userspace programs of the guest, static.
@@ -157,18 +162,17 @@ GUEST_CC_arm64	:= aarch64-linux-gnu-gcc
 SELFTESTS	:= $(TREE)/tools/testing/selftests
 GUEST_PROGS	:= rust_misc_device_test rust_misc_device_demo
 
-progs: kernel
+# Built by the selftest's own Makefile (kselftest's lib.mk), against the
+# test kernel's UAPI headers.
+progs: $(KERNEL_DEP)
 	@$(KMAKE) -s headers
 	@mkdir -p $(O)/progs
-	@for p in $(GUEST_PROGS); do \
-	  $(GUEST_CC_$(ARCH)) -static -O2 -Wall -Wextra -Werror -isystem $(O)/usr/include \
-	    -I$(SELFTESTS) -o $(O)/progs/$$p $(SELFTESTS)/rust_misc_device/$$p.c || exit 1; \
-	done
+	@$(MAKE) -s -C $(SELFTESTS)/rust_misc_device OUTPUT=$(O)/progs CC=$(GUEST_CC_$(ARCH)) \
+	  KHDR_INCLUDES='-isystem $(O)/usr/include' USERCFLAGS=-Werror
 
-stage-guest: progs stage-modules
+stage-guest: progs $(if $(NODEPS),,stage-modules)
 	@port/guest-test.sh $(ARCH) $(O) $(RESULTS) $(GUEST_TIMEOUT) \
-	  $(addprefix $(O)/progs/,$(GUEST_PROGS)) \
-	  $(O)/ext/mm_client/rust_mm_client.ko $(O)/ext/param_module/rust_param_test.ko
+	  $(addprefix $(O)/progs/,$(GUEST_PROGS)) $(GUEST_KOS)
 
 run: progs
 	@port/guest.sh $(ARCH) $(O) run $(GUEST_TIMEOUT) quiet port/guest/run.job \
@@ -176,8 +180,7 @@ run: progs
 
 shell: progs stage-modules
 	@port/guest.sh $(ARCH) $(O) shell interactive "" port/guest/shell.job \
-	  $(addprefix $(O)/progs/,$(GUEST_PROGS)) \
-	  $(O)/ext/mm_client/rust_mm_client.ko $(O)/ext/param_module/rust_param_test.ko
+	  $(addprefix $(O)/progs/,$(GUEST_PROGS)) $(GUEST_KOS)
 
 rustfmtcheck: config
 	@$(KMAKE) rustfmtcheck

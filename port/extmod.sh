@@ -35,7 +35,7 @@ for src in "$@"; do
 	"${kmake[@]}" -s M="$dir" modules > "$dir/build.log" 2>&1
 	rc=$?
 	if [ "$mode" = build ]; then
-		if [ $rc = 0 ] && ! grep -qiE '(^|: )warning' "$dir/build.log"; then
+		if [ $rc = 0 ] && "$(dirname "$0")/check-build-log.sh" "$dir/build.log" >/dev/null 2>&1; then
 			ok=1 why="builds"
 		else
 			ok=0 why="does not build cleanly"

@@ -34,7 +34,7 @@ struct rust_misc_dev_range {
 
 #define RUST_MISC_DEV_IOC_MAGIC		'|'
 
-/* Does nothing but return 0. */
+/* Logs a greeting in the kernel log and returns 0. */
 #define RUST_MISC_DEV_HELLO		_IO(RUST_MISC_DEV_IOC_MAGIC, 0x80)
 /* Read the per-file value (initially 0). */
 #define RUST_MISC_DEV_GET_VALUE		_IOR(RUST_MISC_DEV_IOC_MAGIC, 0x81, int)

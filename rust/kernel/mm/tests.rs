@@ -219,10 +219,7 @@ mod rust_mm {
         if addr == 0 {
             return Err(ENOMEM);
         }
-        if addr >= (-(bindings::MAX_ERRNO as isize)) as usize {
-            return Err(Error::from_errno(addr as c_int));
-        }
-        Ok(addr)
+        kernel::error::from_err_ptr(addr as *mut core::ffi::c_void).map(|p| p as usize)
     }
 
     fn munmap(addr: usize, len: usize) -> Result {
@@ -425,31 +422,27 @@ mod rust_mm {
         let hole = mmap(None, PAGE_SIZE, RW, ANON, 0)?;
         munmap(hole, PAGE_SIZE)?;
         let mm = current_mm()?;
+        let hole_locked = mm.lock_vma_under_rcu(hole).is_some();
         let Some(vma) = mm.lock_vma_under_rcu(addr + PAGE_SIZE) else {
-            // Only possible without per-VMA locks.
+            // Without per-VMA locks this always fails, as the C function does.
             assert!(!cfg!(CONFIG_PER_VMA_LOCK));
+            assert!(!hole_locked);
             return Ok(());
         };
         let seen = (vma.start(), vma.end(), vma.as_mixedmap_vma().is_some());
-        #[cfg(CONFIG_PER_VMA_LOCK)]
-        let locks = {
-            // SAFETY: The vma is read-locked, so it and its `vm_lock` are valid. They stay valid
-            // after `drop(vma)` below: only this thread uses the test's mm, and it unmaps nothing
-            // until `sem` is no longer used.
-            let sem = unsafe { ptr::addr_of_mut!((*(*vma.as_ptr()).vm_lock).lock) };
-            // SAFETY: As above, `sem` is valid until the end of this block.
-            let lockable = || unsafe { write_lockable(sem) };
-            let held = lockable();
-            drop(vma);
-            (held, lockable())
-        };
-        #[cfg(not(CONFIG_PER_VMA_LOCK))]
-        let locks = (false, true);
-        assert!(cfg!(CONFIG_PER_VMA_LOCK));
+        // SAFETY: The vma is read-locked, so it and its `vm_lock` are valid. They stay valid after
+        // `drop(vma)` below: only this thread uses the test's mm, and it unmaps nothing until
+        // `sem` is no longer used.
+        let sem = unsafe { ptr::addr_of_mut!((*(*vma.as_ptr()).vm_lock).lock) };
+        // SAFETY: As above, `sem` is valid until the end of the test.
+        let lockable = || unsafe { write_lockable(sem) };
+        let held = lockable();
+        drop(vma);
+        let released = lockable();
         assert!(seen == (addr, addr + 2 * PAGE_SIZE, true));
         // Write-locking the vma fails while it is read-locked, and works once it is unlocked.
-        assert!(locks == (false, true));
-        assert!(mm.lock_vma_under_rcu(hole).is_none());
+        assert!((held, released) == (false, true));
+        assert!(!hole_locked);
         Ok(())
     }
 
@@ -689,16 +682,17 @@ mod rust_mm {
         Ok(())
     }
 
+    /// A new address space, not attached to any task, and its only user reference.
+    fn new_mm() -> Result<ARef<MmWithUser>> {
+        // SAFETY: `mm_alloc` has no preconditions.
+        let raw = ptr::NonNull::new(unsafe { bindings::mm_alloc() }).ok_or(ENOMEM)?;
+        // SAFETY: `mm_alloc` returned an mm with `mm_users == 1`, which we own.
+        Ok(unsafe { ARef::from_raw(raw.cast()) })
+    }
+
     #[test]
     fn mmget_not_zero_on_a_dead_mm() -> Result {
-        // SAFETY: `mm_alloc` has no preconditions.
-        let raw = unsafe { bindings::mm_alloc() };
-        if raw.is_null() {
-            return Err(ENOMEM);
-        }
-        // SAFETY: `mm_alloc` returned an mm with `mm_users == 1`, which we own.
-        let user: ARef<MmWithUser> =
-            unsafe { ARef::from_raw(ptr::NonNull::new_unchecked(raw.cast())) };
+        let user = new_mm()?;
         let grab: ARef<Mm> = ARef::from(&**user);
         assert_eq!(mm_users(&grab), 1);
         assert!(grab.mmget_not_zero().is_some());
@@ -711,14 +705,7 @@ mod rust_mm {
 
     #[test]
     fn mmput_async_drops_the_last_user() -> Result {
-        // SAFETY: `mm_alloc` has no preconditions.
-        let raw = unsafe { bindings::mm_alloc() };
-        if raw.is_null() {
-            return Err(ENOMEM);
-        }
-        // SAFETY: `mm_alloc` returned an mm with `mm_users == 1`, which we own.
-        let user: ARef<MmWithUser> =
-            unsafe { ARef::from_raw(ptr::NonNull::new_unchecked(raw.cast())) };
+        let user = new_mm()?;
         let grab: ARef<Mm> = ARef::from(&**user);
         let user = MmWithUser::into_mmput_async(user);
         let second = user.clone();
