@@ -4,9 +4,10 @@
 # Build out-of-tree modules against the test kernel (Kbuild's M=) and
 # record one case for each in RESULTS/STAGE:
 #   build DIR...  each DIR must build, without warnings;
-#   fail FILE...  each FILE must fail to build with exactly the rustc error
-#                 codes its "// expect: E0277 ..." line names, with the
-#                 message of its "// expect-text: ..." line in the output.
+#   fail FILE...  each FILE, made a module here, must fail to build with
+#                 exactly the rustc error codes its "// expect: E0277 ..."
+#                 line names, with the message of its "// expect-text: ..."
+#                 line in the output.
 #               A file "from-tree" in DIR names sources to copy from $TREE.
 # Usage: port/extmod.sh MODE RESULTS STAGE EXTDIR -- KMAKE... -- SOURCES...
 set -u
@@ -28,8 +29,24 @@ for src in "$@"; do
 			cp "$TREE/$f" "$dir/" || exit 1
 		done
 	else
+		# The case, made a module.
 		mkdir -p "$dir"
-		cp "$src" "$dir/$name.rs"
+		cat "$src" - > "$dir/$name.rs" <<-EOF
+
+			kernel::prelude::module! {
+			    type: Case,
+			    name: "$name",
+			    license: "GPL",
+			}
+
+			struct Case;
+
+			impl kernel::Module for Case {
+			    fn init(_module: &'static kernel::ThisModule) -> kernel::error::Result<Self> {
+			        Ok(Case)
+			    }
+			}
+		EOF
 		echo "obj-m := $name.o" > "$dir/Kbuild"
 	fi
 	"${kmake[@]}" -s M="$dir" modules > "$dir/build.log" 2>&1

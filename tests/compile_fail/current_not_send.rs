@@ -6,20 +6,6 @@
 
 use kernel::prelude::*;
 
-module! {
-    type: Case,
-    name: "current_not_send",
-    license: "GPL",
-}
-
-struct Case;
-
-impl kernel::Module for Case {
-    fn init(_module: &'static ThisModule) -> Result<Self> {
-        Ok(Case)
-    }
-}
-
 #[allow(dead_code)]
 fn send() {
     fn assert_send<T: Send>(_: T) {}

@@ -4,22 +4,6 @@
 // expect: E0597
 // expect-text: `user` does not live long enough
 
-use kernel::prelude::*;
-
-module! {
-    type: Case,
-    name: "guard_outlives_mm",
-    license: "GPL",
-}
-
-struct Case;
-
-impl kernel::Module for Case {
-    fn init(_module: &'static ThisModule) -> Result<Self> {
-        Ok(Case)
-    }
-}
-
 use kernel::mm::{Mm, MmapReadGuard};
 
 #[allow(dead_code)]

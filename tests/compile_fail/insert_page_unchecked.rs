@@ -6,20 +6,6 @@
 
 use kernel::prelude::*;
 
-module! {
-    type: Case,
-    name: "insert_page_unchecked",
-    license: "GPL",
-}
-
-struct Case;
-
-impl kernel::Module for Case {
-    fn init(_module: &'static ThisModule) -> Result<Self> {
-        Ok(Case)
-    }
-}
-
 use kernel::{mm::virt::VmaRef, page::Page};
 
 #[allow(dead_code)]

@@ -6,20 +6,6 @@
 
 use kernel::prelude::*;
 
-module! {
-    type: Case,
-    name: "mm_outlives_current",
-    license: "GPL",
-}
-
-struct Case;
-
-impl kernel::Module for Case {
-    fn init(_module: &'static ThisModule) -> Result<Self> {
-        Ok(Case)
-    }
-}
-
 #[allow(dead_code)]
 fn start() -> Option<usize> {
     let mm = current!().mm()?;

@@ -4,22 +4,6 @@
 // expect: E0599
 // expect-text: no method named `set_dontcopy` found for reference `&kernel::mm::virt::VmaRef`
 
-use kernel::prelude::*;
-
-module! {
-    type: Case,
-    name: "set_flags_after_mmap",
-    license: "GPL",
-}
-
-struct Case;
-
-impl kernel::Module for Case {
-    fn init(_module: &'static ThisModule) -> Result<Self> {
-        Ok(Case)
-    }
-}
-
 use kernel::mm::virt::VmaRef;
 
 #[allow(dead_code)]

@@ -4,22 +4,6 @@
 // expect: E0133
 // expect-text: call to unsafe function `kernel::mm::virt::VmaNew::from_raw` is unsafe
 
-use kernel::prelude::*;
-
-module! {
-    type: Case,
-    name: "vmanew_from_raw_unsafe",
-    license: "GPL",
-}
-
-struct Case;
-
-impl kernel::Module for Case {
-    fn init(_module: &'static ThisModule) -> Result<Self> {
-        Ok(Case)
-    }
-}
-
 use kernel::{bindings, mm::virt::VmaNew};
 
 #[allow(dead_code)]

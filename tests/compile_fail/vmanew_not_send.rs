@@ -4,22 +4,6 @@
 // expect: E0277
 // expect-text: within `kernel::mm::virt::VmaNew`, the trait `core::marker::Send` is not implemented
 
-use kernel::prelude::*;
-
-module! {
-    type: Case,
-    name: "vmanew_not_send",
-    license: "GPL",
-}
-
-struct Case;
-
-impl kernel::Module for Case {
-    fn init(_module: &'static ThisModule) -> Result<Self> {
-        Ok(Case)
-    }
-}
-
 #[allow(dead_code)]
 fn send() {
     fn assert_send<T: Send>() {}

@@ -4,22 +4,6 @@
 // expect: E0277
 // expect-text: within `kernel::mm::virt::VmaNew`, the trait `core::marker::Sync` is not implemented
 
-use kernel::prelude::*;
-
-module! {
-    type: Case,
-    name: "vmanew_not_sync",
-    license: "GPL",
-}
-
-struct Case;
-
-impl kernel::Module for Case {
-    fn init(_module: &'static ThisModule) -> Result<Self> {
-        Ok(Case)
-    }
-}
-
 #[allow(dead_code)]
 fn share(vma: &kernel::mm::virt::VmaNew) {
     fn assert_sync<T: Sync>(_: &T) {}

@@ -4,22 +4,6 @@
 // expect: E0597
 // expect-text: `guard` does not live long enough
 
-use kernel::prelude::*;
-
-module! {
-    type: Case,
-    name: "vmaref_outlives_guard",
-    license: "GPL",
-}
-
-struct Case;
-
-impl kernel::Module for Case {
-    fn init(_module: &'static ThisModule) -> Result<Self> {
-        Ok(Case)
-    }
-}
-
 use kernel::mm::{virt::VmaRef, MmWithUser};
 
 #[allow(dead_code)]
