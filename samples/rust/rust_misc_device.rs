@@ -55,7 +55,7 @@ use kernel::{
     fs::File,
     ioctl::{_IO, _IOR, _IOW},
     miscdevice::{MiscDevice, MiscDeviceOptions, MiscDeviceRegistration},
-    mm::virt::{flags as vm_flags, VmaNew, VmaRef},
+    mm::virt::{flags as vm_flags, VmaMixedMap, VmaNew, VmaRef},
     new_mutex,
     page::{Page, PAGE_SIZE},
     prelude::*,
@@ -156,13 +156,10 @@ struct RustMiscDevice {
 fn alloc_filled_page(byte: u8) -> Result<Page> {
     let page = Page::alloc_page(GFP_KERNEL)?;
     let chunk = [byte; 64];
-    let mut offset = 0;
-    while offset < PAGE_SIZE {
-        let len = chunk.len().min(PAGE_SIZE - offset);
-        // SAFETY: `chunk` is valid for reading `len <= chunk.len()` bytes, and nothing else can
-        // access the page, which we just allocated and have not shared with anyone.
-        unsafe { page.write_raw(chunk.as_ptr(), offset, len)? };
-        offset += len;
+    for offset in (0..PAGE_SIZE).step_by(chunk.len()) {
+        // SAFETY: `chunk` is valid for reading `chunk.len()` bytes, and nothing else can access
+        // the page, which we just allocated and have not shared with anyone.
+        unsafe { page.write_raw(chunk.as_ptr(), offset, chunk.len())? };
     }
     Ok(page)
 }
@@ -210,14 +207,6 @@ impl MiscDevice for RustMiscDevice {
             return Err(EINVAL);
         }
 
-        // The mmap core has made both the offset and the length page-aligned and has checked that
-        // `vm_pgoff` plus the number of pages does not overflow; check again anyway, with checked
-        // arithmetic, that the range lies inside the buffer.
-        let first = vma_pgoff(vma);
-        let count = (vma.end() - vma.start()) / PAGE_SIZE;
-        let last = first.checked_add(count).ok_or(EINVAL)?;
-        let pages = me.pages.get(first..last).ok_or(EINVAL)?;
-
         // Fails with `EINVAL` if `PROT_EXEC` was requested.
         vma.try_clear_mayexec()?;
         if !vma.writable() {
@@ -227,14 +216,9 @@ impl MiscDevice for RustMiscDevice {
         vma.set_dontcopy();
         let vma = vma.set_mixedmap();
 
-        // If this fails, the mmap core unmaps the vma, and with it the pages inserted so far.
-        let mut addr = vma.start();
-        for page in pages {
-            vma.vm_insert_page(addr, page)?;
-            addr += PAGE_SIZE;
-        }
-
-        Ok(())
+        // The whole range must lie inside the buffer (else `EINVAL`). If this fails, the mmap core
+        // unmaps the vma, and with it the pages inserted so far.
+        me.insert_pages(vma, vma.start(), vma.end())
     }
 
     fn ioctl(me: Pin<&RustMiscDevice>, file: &File, cmd: u32, arg: usize) -> Result<isize> {
@@ -312,20 +296,26 @@ impl RustMiscDevice {
         Self::with_own_vma(file, range, |vma, addr, end| {
             // A vma of this file was set up by our `mmap`, which sets `VM_MIXEDMAP`.
             let vma = vma.as_mixedmap_vma().ok_or(EINVAL)?;
-
-            let first = vma_pgoff(vma)
-                .checked_add((addr - vma.start()) / PAGE_SIZE)
-                .ok_or(EINVAL)?;
-            let last = first.checked_add((end - addr) / PAGE_SIZE).ok_or(EINVAL)?;
-            let pages = self.pages.get(first..last).ok_or(EINVAL)?;
-
-            // A page that is still mapped makes `vm_insert_page` fail with `EBUSY`.
-            let mut page_addr = addr;
-            for page in pages {
-                vma.vm_insert_page(page_addr, page)?;
-                page_addr += PAGE_SIZE;
-            }
-            Ok(())
+            self.insert_pages(vma, addr, end)
         })
+    }
+
+    /// Inserts into `addr..end` of `vma`, a mapping of this file, the buffer's pages that belong
+    /// there: the page at `addr` is buffer page `vm_pgoff + (addr - vma.start()) / PAGE_SIZE`.
+    ///
+    /// `addr..end` is a page-aligned range inside `vma`. Fails with `EINVAL` if the pages run past
+    /// the end of the buffer (computed with checked arithmetic, although the mmap core has checked
+    /// that `vm_pgoff` plus the length of the vma does not overflow), and with `EBUSY` if a page of
+    /// the range is still mapped.
+    fn insert_pages(&self, vma: &VmaMixedMap, addr: usize, end: usize) -> Result {
+        let first = vma_pgoff(vma)
+            .checked_add((addr - vma.start()) / PAGE_SIZE)
+            .ok_or(EINVAL)?;
+        let last = first.checked_add((end - addr) / PAGE_SIZE).ok_or(EINVAL)?;
+        let pages = self.pages.get(first..last).ok_or(EINVAL)?;
+        for (i, page) in pages.iter().enumerate() {
+            vma.vm_insert_page(addr + i * PAGE_SIZE, page)?;
+        }
+        Ok(())
     }
 }
