@@ -137,7 +137,7 @@ stage-kunit: $(KERNEL_DEP)
 
 # checkpatch on the patches and the port's files, rustfmt on its Rust.
 stage-lint: $(if $(NODEPS),,config)
-	@port/lint.sh $(TREE) $(RESULTS) $(KMAKE)
+	@OVERLAY='$(OVERLAY)' port/lint.sh $(TREE) $(RESULTS) $(KMAKE)
 
 # Out-of-tree modules (M=) against the test kernel: the rules the types
 # enforce must fail to build, and a client written against mainline's API

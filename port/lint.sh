@@ -4,7 +4,8 @@
 # The lint stage: scripts/checkpatch.pl on every patch of the series and on
 # every source file the port adds, and rustfmt on the Rust ones.  One case
 # each.
-# Usage: port/lint.sh TREE RESULTS [KMAKE...]
+# Usage: OVERLAY="paths..." port/lint.sh TREE RESULTS [KMAKE...]
+#   OVERLAY is the Makefile's list of the paths the port adds files under.
 #   With KMAKE, the kernel's own rustfmtcheck of the whole tree (which covers
 #   the Rust the patches change) and its rustdoc build are cases too.
 set -u
@@ -33,7 +34,7 @@ checkpatch() {	# quiet, and a failure on any warning; run in the tree, where
 		"${@:1:$#-1}" "$top/${!#}")
 }
 # The lists must come from git; an empty one would check nothing.
-added=$(git ls-files Documentation LICENSES include rust samples tools tests) && [ -n "$added" ] ||
+added=$(git ls-files $OVERLAY tests) && [ -n "$added" ] ||
 	{ echo "lint: cannot list the port's files with git" >&2; exit 1; }
 for p in $(grep -v -e '^#' -e '^$' patches/series); do
 	case_ "checkpatch $p" checkpatch "patches/$p"
