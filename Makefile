@@ -22,10 +22,17 @@ JOBS		?= $(shell nproc)
 GUEST_TIMEOUT	?= 300
 
 # What 'make test' walks, in order; each stage records its cases in
-# build/results/$(ARCH)-$(FLAVOUR)/<stage>.
-TEST_STAGES	:= lint kunit compile-fail modules guest
-# The KUnit suites that must have run and passed.
+# build/results/$(ARCH)-$(FLAVOUR)/<stage>.  kunit-nosmp builds and runs the
+# nosmp flavour as well.
+TEST_STAGES	:= lint kunit kunit-xfail kunit-nosmp compile-fail modules guest
+# The KUnit suites that must have run and passed, and the cases of each
+# flavour that must have passed rather than been skipped by their #[cfg].
 KUNIT_SUITES	:= rust_doctests_kernel rust_kernel_kunit rust_mm
+KUNIT_CASES_default := lock_vma_under_rcu_locks_one_vma
+KUNIT_CASES_nosmp := lock_vma_under_rcu_without_per_vma_locks
+# The main KUnit run leaves out the suite that fails on purpose, which
+# kunit-xfail runs on its own.
+KUNIT_XFAIL	:= --filter=module!=rust_xfail_test
 
 # Everything below is derived.
 ifneq ($(BASE),)
@@ -49,7 +56,7 @@ ifneq ($(words $(CURDIR)),1)
 $(error the checkout's path has a space in it: $(CURDIR))
 endif
 # The files the port adds, at their kernel paths.
-OVERLAY		:= Documentation LICENSES include rust samples tools/testing/selftests
+OVERLAY		:= Documentation LICENSES include lib rust samples tools/testing/selftests
 
 # The toolchain of port/setup.sh, named explicitly: rustup's rustc on PATH
 # has no rust-src and cannot build a kernel.
@@ -131,9 +138,22 @@ test:
 	else echo 'test: the kernel did not build, so no stage ran' >&2; fi
 	@port/total.sh $(RESULTS) $(TEST_STAGES)
 
+KUNIT_STAGE	?= kunit
+
 stage-kunit: $(KERNEL_DEP)
-	@KUNIT_SUITES='$(KUNIT_SUITES)' port/kunit.sh $(RESULTS) $(O) $(KUNIT) $(KUNIT_OPTS) \
-	  --jobs=$(JOBS) --timeout=$(GUEST_TIMEOUT)
+	@KUNIT_SUITES='$(KUNIT_SUITES)' KUNIT_CASES='$(KUNIT_CASES_$(FLAVOUR))' \
+	  port/kunit.sh $(RESULTS) $(KUNIT_STAGE) $(O) $(KUNIT) $(KUNIT_OPTS) \
+	  --jobs=$(JOBS) --timeout=$(GUEST_TIMEOUT) '$(KUNIT_XFAIL)'
+
+# The suite that fails on purpose, in a kunit.py run of its own.
+stage-kunit-xfail: $(KERNEL_DEP)
+	@port/kunit-xfail.sh $(RESULTS) $(O) $(KUNIT) $(KUNIT_OPTS) --timeout=$(GUEST_TIMEOUT)
+
+# The KUnit suites on the nosmp flavour (no per-VMA lock), built in
+# build/$(ARCH)-nosmp/ and recorded with this flavour's stages.
+stage-kunit-nosmp:
+	@$(MAKE) --no-print-directory FLAVOUR=nosmp NODEPS= RESULTS=$(RESULTS) \
+	  KUNIT_STAGE=kunit-nosmp stage-kunit
 
 # checkpatch on the patches and the port's files, rustfmt on its Rust.
 stage-lint: $(if $(NODEPS),,config)

@@ -1,19 +1,20 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Run kunit.py, record its totals for 'make test' and scan the guest log.
-# Every suite of KUNIT_SUITES must have run: a suite that silently dropped
-# out (a config or cfg regression) is a failure.
-# Usage: KUNIT_SUITES="..." port/kunit.sh RESULTS BUILD_DIR KUNIT_PY KUNIT_OPTIONS...
-results=$1 build=$2 kunit=$3
-shift 3
+# Every suite of KUNIT_SUITES must have run and passed, and every case of
+# KUNIT_CASES must have passed, not been skipped: a suite or a case that
+# silently dropped out (a config or cfg regression) is a failure.
+# Usage: KUNIT_SUITES="..." KUNIT_CASES="..." port/kunit.sh RESULTS STAGE BUILD_DIR KUNIT_PY KUNIT_OPTIONS...
+results=$1 stage=$2 build=$3 kunit=$4
+shift 4
 mkdir -p "$results"
-rm -f "$results/kunit" "$build/test.log"
+rm -f "$results/$stage" "$build/test.log"
 "$kunit" run "$@" 2>&1 | tee "$build/kunit.out"
 rc=${PIPESTATUS[0]}
 # "Testing complete. Ran 115 tests: passed: 115, failed: 1, skipped: 2"
 sum=$(grep -a 'Testing complete. Ran' "$build/kunit.out" | tail -n 1)
 if [ -z "$sum" ]; then
-	echo "kunit: kunit.py gave no results (exit $rc)" >&2
+	echo "$stage: kunit.py gave no results (exit $rc)" >&2
 	exit 1
 fi
 n() { printf '%s\n' "$sum" | grep -oE "$1: [0-9]+" | grep -oE '[0-9]+' || echo 0; }
@@ -21,11 +22,17 @@ passed=$(n passed) skipped=$(n skipped)
 failed=$(( $(n failed) + $(n crashed) + $(n errors) ))
 for s in $KUNIT_SUITES; do
 	if ! grep -qE "^ok [0-9]+ $s\$" "$build/test.log"; then
-		echo "kunit: suite $s did not run, or failed" >&2
+		echo "$stage: suite $s did not run, or failed" >&2
+		failed=$((failed + 1))
+	fi
+done
+for c in $KUNIT_CASES; do
+	if ! grep -qE "^ +ok [0-9]+ $c\$" "$build/test.log"; then
+		echo "$stage: case $c did not pass (skipped, or did not run)" >&2
 		failed=$((failed + 1))
 	fi
 done
 port/scan-log.sh "$build/test.log" || failed=$((failed + 1))
-[ "$rc" = 0 ] || [ "$failed" != 0 ] || { echo "kunit: kunit.py exited $rc" >&2; failed=1; }
-printf 'passed %d\nfailed %d\nskipped %d\n' "$passed" "$failed" "$skipped" > "$results/kunit"
+[ "$rc" = 0 ] || [ "$failed" != 0 ] || { echo "$stage: kunit.py exited $rc" >&2; failed=1; }
+printf 'passed %d\nfailed %d\nskipped %d\n' "$passed" "$failed" "$skipped" > "$results/$stage"
 [ "$failed" = 0 ]

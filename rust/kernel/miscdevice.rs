@@ -13,7 +13,7 @@ use crate::{
     device::Device,
     error::{to_result, VTABLE_DEFAULT_ERROR},
     ffi::{c_int, c_long, c_uint, c_ulong},
-    fs::File,
+    fs::{File, ReleasingFile},
     init,
     prelude::*,
     types::{ForeignOwnable, Opaque},
@@ -48,9 +48,10 @@ impl MiscDeviceOptions {
 
 /// A registration of a miscdevice.
 ///
-/// As in mainline, the file operations have no `owner`: an open file of the device does not pin
-/// the module that registered it. A loadable module must therefore not be unloaded while a file
-/// of its device is open or mapped.
+/// The `owner` of the file operations is the module that implements [`MiscDevice`] for `T` (C's
+/// `THIS_MODULE`, from `#[vtable]`): an open file of the device, or a mapping of one, pins that
+/// module, so a loadable module cannot be unloaded while its code may still be called. Mainline
+/// leaves `owner` null.
 ///
 /// # Invariants
 ///
@@ -181,6 +182,8 @@ impl<T> PinnedDrop for MiscDeviceRegistration<T> {
 /// let fops = unsafe { &*(*flags.as_raw()).fops };
 /// assert!(fops.open.is_some() && fops.release.is_some() && fops.unlocked_ioctl.is_some());
 /// assert!(fops.mmap.is_none());
+/// // Built-in code has no module to pin, as with C's `THIS_MODULE`.
+/// assert!(fops.owner.is_null());
 /// # Ok::<(), Error>(())
 /// ```
 ///
@@ -231,7 +234,10 @@ pub trait MiscDevice: Sized {
     fn open(file: &File, misc: &MiscDeviceRegistration<Self>) -> Result<Self::Ptr>;
 
     /// Called when the misc device is released.
-    fn release(device: Self::Ptr, _file: &File) {
+    ///
+    /// The last reference to the file is gone by then: `file` is a [`ReleasingFile`], which
+    /// cannot be turned into a new reference. (Mainline passes a `&File`.)
+    fn release(device: Self::Ptr, _file: &ReleasingFile) {
         drop(device);
     }
 
@@ -358,11 +364,9 @@ impl<T: MiscDevice> MiscdeviceVTable<T> {
         // the last reference is gone.
         let ptr = unsafe { <T::Ptr as ForeignOwnable>::from_foreign(private) };
 
-        // SAFETY:
-        // * The file is valid for the duration of this call.
-        // * The file is being released, so no reference to it and no `fdget_pos` call on it are
-        //   left.
-        T::release(ptr, unsafe { File::from_raw_file(file) });
+        // SAFETY: The file is being released, and it stays valid until this call returns: `fput`
+        // frees it after `release`.
+        T::release(ptr, unsafe { ReleasingFile::from_raw_file(file) });
 
         0
     }
@@ -459,6 +463,9 @@ impl<T: MiscDevice> MiscdeviceVTable<T> {
     }
 
     const VTABLE: bindings::file_operations = bindings::file_operations {
+        // The VFS takes a reference to the owner for each open file, and drops it only after
+        // `release` has returned, as for C's `THIS_MODULE`.
+        owner: T::THIS_MODULE,
         open: Some(Self::fops_open),
         release: Some(Self::fops_release),
         #[cfg(CONFIG_MMU)]

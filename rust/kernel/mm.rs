@@ -12,8 +12,8 @@
 //! C header: [`include/linux/mm.h`](srctree/include/linux/mm.h)
 //!
 //! This is the 6.12 port of mainline's `kernel::mm`. It differs from mainline only where 6.12's C
-//! side forces it: `lock_vma_under_rcu` is not exported in 6.12, so a loadable module that calls
-//! [`MmWithUser::lock_vma_under_rcu`] fails at modpost (built-in code may call it).
+//! side forces it; the port exports `lock_vma_under_rcu`, which 6.12 does not, so that loadable
+//! modules can call [`MmWithUser::lock_vma_under_rcu`] as they can in mainline.
 #![cfg(CONFIG_MMU)]
 
 use crate::{
@@ -28,7 +28,8 @@ use virt::VmaRef;
 mod mmput_async;
 pub use mmput_async::MmWithUserAsync;
 
-#[cfg(CONFIG_KUNIT)]
+// `RUST_MM_KUNIT_TEST` depends on `KUNIT=y`: with `KUNIT=m`, the kernel crate cannot call KUnit.
+#[cfg(CONFIG_RUST_MM_KUNIT_TEST)]
 mod tests;
 
 /// A wrapper for the kernel's `struct mm_struct`.
@@ -202,8 +203,6 @@ impl MmWithUser {
     ///
     /// When per-vma locks are disabled (`CONFIG_PER_VMA_LOCK` is off), this always returns `None`,
     /// as the C function does.
-    ///
-    /// In 6.12, `lock_vma_under_rcu` is not exported to modules: only built-in code may call this.
     ///
     /// # Examples
     ///

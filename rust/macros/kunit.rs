@@ -65,6 +65,31 @@ fn is_test_attr(group: &Group) -> bool {
         && it.next().is_none()
 }
 
+/// Returns the predicate of `group` if it is the `[cfg(...)]` of a `#[cfg(...)]` attribute.
+fn cfg_predicate(group: &Group) -> Option<TokenStream> {
+    let mut it = group.stream().into_iter();
+    match (group.delimiter(), it.next(), it.next(), it.next()) {
+        (
+            Delimiter::Bracket,
+            Some(TokenTree::Ident(ident)),
+            Some(TokenTree::Group(predicate)),
+            None,
+        ) if ident.to_string() == "cfg" && predicate.delimiter() == Delimiter::Parenthesis => {
+            Some(predicate.stream())
+        }
+        _ => None,
+    }
+}
+
+/// Returns the name the cases report as their module, as C's `KUNIT_CASE()` does with
+/// `KBUILD_MODNAME`: the name of the object being built, from the `RUST_MODFILE` that Kbuild
+/// passes to the compiler, or none (the crates of `rust/`, such as `kernel`).
+fn module_name() -> Option<String> {
+    let modfile = std::env::var("RUST_MODFILE").ok()?;
+    let name = modfile.rsplit('/').next()?;
+    (!name.is_empty()).then(|| name.replace('-', "_"))
+}
+
 /// Returns the name of the KUnit case for the test function `name`.
 ///
 /// A raw identifier (`r#name`) names the case `name`.
@@ -144,6 +169,8 @@ pub(crate) fn kunit_tests(attr: TokenStream, ts: TokenStream) -> TokenStream {
     // The outer attributes of the next item, held back until the item starts since the asserts of
     // a test must go before them.
     let mut attrs: Vec<TokenTree> = Vec::new();
+    // The `#[cfg(...)]` predicates among them.
+    let mut cfgs: Vec<TokenStream> = Vec::new();
     let mut test = None;
     while i < items.len() {
         if let [TokenTree::Punct(hash), TokenTree::Group(group), ..] = &items[i..] {
@@ -154,6 +181,7 @@ pub(crate) fn kunit_tests(attr: TokenStream, ts: TokenStream) -> TokenStream {
                         .expect("`#[test]` must be applied to a function in `#[kunit_tests]`");
                     test = Some(name);
                 } else {
+                    cfgs.extend(cfg_predicate(group));
                     attrs.extend([items[i].clone(), items[i + 1].clone()]);
                 }
                 i += 2;
@@ -164,8 +192,9 @@ pub(crate) fn kunit_tests(attr: TokenStream, ts: TokenStream) -> TokenStream {
         // The item starts here.
         if let Some(name) = test.take() {
             new_body.extend(assert_macros(&case_name(&name)));
-            tests.push(name);
+            tests.push((name, core::mem::take(&mut cfgs)));
         }
+        cfgs.clear();
         new_body.extend(attrs.drain(..));
         new_body.extend([items[i].clone()]);
         i += 1;
@@ -173,11 +202,16 @@ pub(crate) fn kunit_tests(attr: TokenStream, ts: TokenStream) -> TokenStream {
     // Attributes at the end of the module are left for the compiler to reject.
     new_body.extend(attrs);
 
-    // Generates, for tests `foo` and `bar`:
+    // Generates, for tests `foo` and `bar`, where `bar` has a `#[cfg(CONFIG_BAR)]`:
     //
     // ```
-    // unsafe extern "C" fn kunit_rust_wrapper_foo(_test: *mut kernel::bindings::kunit) { ... }
-    // unsafe extern "C" fn kunit_rust_wrapper_bar(_test: *mut kernel::bindings::kunit) { ... }
+    // unsafe extern "C" fn kunit_rust_wrapper_foo(test: *mut kernel::bindings::kunit) { ... }
+    // unsafe extern "C" fn kunit_rust_wrapper_bar(test: *mut kernel::bindings::kunit) {
+    //     #[cfg(not(all(CONFIG_BAR)))]
+    //     unsafe { (*test).status = kernel::bindings::kunit_status_KUNIT_SKIPPED };
+    //     #[cfg(all(CONFIG_BAR))]
+    //     { ... }
+    // }
     //
     // static mut KUNIT_TEST_CASES: [kernel::bindings::kunit_case; 3] = [
     //     kernel::bindings::kunit_case {
@@ -190,8 +224,9 @@ pub(crate) fn kunit_tests(attr: TokenStream, ts: TokenStream) -> TokenStream {
     //
     // kernel::kunit_unsafe_test_suite!(suite, KUNIT_TEST_CASES);
     // ```
+    let module_name = module_name();
     let mut test_cases = String::new();
-    for name in &tests {
+    for (name, cfgs) in &tests {
         let test = name.to_string();
         let case = case_name(name);
         let wrapper = format!("kunit_rust_wrapper_{case}");
@@ -208,6 +243,31 @@ pub(crate) fn kunit_tests(attr: TokenStream, ts: TokenStream) -> TokenStream {
             name.span(),
         ));
 
+        // A test that its `#[cfg]` leaves out is a skipped case, as in mainline.
+        let body = if cfgs.is_empty() {
+            check
+        } else {
+            let mut all = TokenStream::new();
+            for (n, cfg) in cfgs.iter().enumerate() {
+                if n > 0 {
+                    all.extend(",".parse::<TokenStream>().unwrap());
+                }
+                all.extend(cfg.clone());
+            }
+            let mut body: TokenStream = format!(
+                "
+                #[cfg(not(all({all})))]
+                // SAFETY: KUnit passes the running test, which is valid for the call.
+                unsafe {{ (*test).status = kernel::bindings::kunit_status_KUNIT_SKIPPED }};
+                #[cfg(all({all}))]
+                "
+            )
+            .parse()
+            .unwrap();
+            body.extend([TokenTree::Group(Group::new(Delimiter::Brace, check))]);
+            body
+        };
+
         let wrapper_fn: TokenStream = format!(
             r#"
             /// Runs `{case}` as a KUnit case, failing the case if it returns an error.
@@ -216,23 +276,30 @@ pub(crate) fn kunit_tests(attr: TokenStream, ts: TokenStream) -> TokenStream {
             ///
             /// Only KUnit may call this, as the `run_case` of the case: a failed assertion ends
             /// the running KUnit test thread without unwinding the stack of the caller.
-            unsafe extern "C" fn {wrapper}(_test: *mut kernel::bindings::kunit)
+            #[allow(unused_variables)]
+            unsafe extern "C" fn {wrapper}(test: *mut kernel::bindings::kunit)
             "#
         )
         .parse()
         .unwrap();
         new_body.extend(wrapper_fn);
-        new_body.extend([TokenTree::Group(Group::new(Delimiter::Brace, check))]);
+        new_body.extend([TokenTree::Group(Group::new(Delimiter::Brace, body))]);
 
         // Like `KUNIT_CASE()` in C, which uses `KBUILD_MODNAME`, the cases of a suite report the
-        // module they belong to: the crate, as named by `module!` or by the `kernel` crate.
-        write!(
-            test_cases,
-            "kernel::bindings::kunit_case {{
-                 module_name: crate::__LOG_PREFIX.as_ptr().cast_mut().cast(),
-                 ..kernel::kunit::kunit_case(kernel::c_str!(\"{case}\"), {wrapper})
-             }},"
-        )
+        // module they belong to.
+        match &module_name {
+            Some(module) => write!(
+                test_cases,
+                "kernel::bindings::kunit_case {{
+                     module_name: c\"{module}\".as_ptr().cast_mut().cast(),
+                     ..kernel::kunit::kunit_case(kernel::c_str!(\"{case}\"), {wrapper})
+                 }},"
+            ),
+            None => write!(
+                test_cases,
+                "kernel::kunit::kunit_case(kernel::c_str!(\"{case}\"), {wrapper}),"
+            ),
+        }
         .unwrap();
     }
 
@@ -251,8 +318,9 @@ pub(crate) fn kunit_tests(attr: TokenStream, ts: TokenStream) -> TokenStream {
     .unwrap();
     new_body.extend(suite_tokens);
 
-    // The suite only exists if KUnit is built in.
-    let mut out: TokenStream = "#[cfg(CONFIG_KUNIT)]".parse().unwrap();
+    // The suite only exists if KUnit is built in: with `CONFIG_KUNIT=m`, code outside `kunit.ko`
+    // cannot call it. `cfg(CONFIG_KUNIT)` would also hold for `m`.
+    let mut out: TokenStream = "#[cfg(CONFIG_KUNIT=\"y\")]".parse().unwrap();
     out.extend(tokens);
     out.extend([TokenTree::Group(Group::new(Delimiter::Brace, new_body))]);
     out

@@ -4,8 +4,9 @@
 //!
 //! This out-of-tree module uses every public item of `kernel::mm` and `kernel::mm::virt` with the
 //! signatures mainline gives them, spelled out as typed function pointers, so that it fails to
-//! build if the port's API drifts from mainline's. When loaded, it also walks the address space
-//! of the process that loads it.
+//! build if the port's API drifts from mainline's: mainline 7.1's names (`zap_vma_range`) and
+//! those of 6.16 to 7.0 (`zap_page_range_single`). When loaded, it also walks the address space of
+//! the process that loads it, under the mmap read lock and under the per-VMA lock.
 
 use core::ptr::NonNull;
 use kernel::{
@@ -49,6 +50,7 @@ const fn signatures() {
     let _: fn(&VmaRef) -> vm_flags_t = VmaRef::flags;
     let _: fn(&VmaRef) -> usize = VmaRef::start;
     let _: fn(&VmaRef) -> usize = VmaRef::end;
+    let _: fn(&VmaRef, usize, usize) = VmaRef::zap_vma_range;
     let _: fn(&VmaRef, usize, usize) = VmaRef::zap_page_range_single;
     let _: fn(&VmaRef) -> Option<&VmaMixedMap> = VmaRef::as_mixedmap_vma;
     let _: unsafe fn(*const bindings::vm_area_struct) -> &'static VmaMixedMap =
@@ -129,15 +131,15 @@ fn mmap(pages: &[Page], vma: &VmaNew) -> Result {
     Ok(())
 }
 
-/// The per-VMA lock path. 6.12 does not export `lock_vma_under_rcu`, so a module cannot call it:
-/// this generic function is type-checked against mainline's signature but never instantiated.
-#[allow(dead_code)]
-fn vma_start_under_rcu<M: core::ops::Deref<Target = MmWithUser>>(
-    mm: M,
-    addr: usize,
-) -> Option<usize> {
+/// The start of the vma at `addr`, found under the per-VMA lock.
+///
+/// The module really calls `lock_vma_under_rcu` (through a pointer that `black_box` hides from the
+/// optimiser, so the call is emitted), which links only if the kernel exports it.
+fn vma_start_under_rcu(mm: &MmWithUser, addr: usize) -> Option<usize> {
     let vma: VmaReadGuard<'_> = mm.lock_vma_under_rcu(addr)?;
     let vma: &VmaRef = &vma;
+    // Outside the vma: ignored, as under the mmap lock.
+    vma.zap_vma_range(vma.end(), kernel::page::PAGE_SIZE);
     Some(vma.start())
 }
 
@@ -155,6 +157,7 @@ fn walk(mm: &MmWithUser) -> Result<usize> {
     // The vma around the start of the stack exists in every process.
     // SAFETY: `mm` has a non-zero `mm_users`, and `start_stack` is only written at exec time.
     let stack = unsafe { (*mm.as_raw()).__bindgen_anon_1.start_stack };
+    let mut start = None;
     if let Some(vma) = guard.vma_lookup(stack) {
         let same_mm: &MmWithUser = vma.mm();
         if core::ptr::eq(same_mm.as_raw(), mm.as_raw()) && vma.start() <= stack && stack < vma.end()
@@ -166,6 +169,23 @@ fn walk(mm: &MmWithUser) -> Result<usize> {
         }
         // A range outside the vma is ignored.
         vma.zap_page_range_single(vma.end(), kernel::page::PAGE_SIZE);
+        vma.zap_vma_range(vma.end(), kernel::page::PAGE_SIZE);
+        start = Some(vma.start());
+    }
+    drop(guard);
+
+    let under_rcu: fn(&MmWithUser, usize) -> Option<usize> =
+        core::hint::black_box(vma_start_under_rcu);
+    // Without per-VMA locks the C function always fails; with them it may fail under contention,
+    // but nothing else uses this address space while `insmod` waits for the module's init.
+    let rcu = under_rcu(mm, stack);
+    if cfg!(CONFIG_PER_VMA_LOCK) {
+        if rcu != start {
+            return Err(EINVAL);
+        }
+        found += 1;
+    } else if rcu.is_some() {
+        return Err(EINVAL);
     }
     Ok(found)
 }

@@ -357,6 +357,57 @@ impl core::ops::Deref for File {
     }
 }
 
+/// Wraps the kernel's `struct file` while it is being released.
+///
+/// The `release` operation of a file runs once the last reference to it is gone (`f_count` is
+/// zero). A [`File`] or [`LocalFile`] there would let safe code take a new reference to the dying
+/// file (`ARef::from(&File)`), which `fput` then frees anyway. This type gives access to the file
+/// for the duration of the call, and has no way to make a reference: it is not
+/// [`AlwaysRefCounted`] and does not dereference to [`File`].
+///
+/// # Invariants
+///
+/// The file is valid, and not yet freed, for as long as a `&ReleasingFile` to it exists: the
+/// `release` operation that lends it has not returned.
+#[repr(transparent)]
+pub struct ReleasingFile {
+    inner: Opaque<bindings::file>,
+}
+
+impl ReleasingFile {
+    /// Creates a reference to a [`ReleasingFile`] from a valid pointer.
+    ///
+    /// # Safety
+    ///
+    /// The caller must ensure that `ptr` points at a file being released, which stays valid for
+    /// the duration of `'a`: for example, the file that the `release` operation is called for,
+    /// while that operation runs.
+    #[inline]
+    pub unsafe fn from_raw_file<'a>(ptr: *const bindings::file) -> &'a ReleasingFile {
+        // SAFETY: The caller guarantees that the pointer is valid for the duration of `'a`. The
+        // cast is okay because `ReleasingFile` is `repr(transparent)`.
+        //
+        // INVARIANT: The caller guarantees that the file stays valid for `'a`.
+        unsafe { &*ptr.cast() }
+    }
+
+    /// Returns a raw pointer to the inner C struct.
+    #[inline]
+    pub fn as_ptr(&self) -> *mut bindings::file {
+        self.inner.get()
+    }
+
+    /// Returns the flags associated with the file.
+    ///
+    /// The flags are a combination of the constants in [`flags`].
+    #[inline]
+    pub fn flags(&self) -> u32 {
+        // SAFETY: By the type invariants the file is valid, and nobody else holds a reference to
+        // it that could change the flags concurrently.
+        unsafe { (*self.as_ptr()).f_flags }
+    }
+}
+
 /// Represents the `EBADF` error code.
 ///
 /// Used for methods that can only fail with `EBADF`.

@@ -196,6 +196,10 @@ mod rust_mm {
     }
 
     /// Maps `len` bytes of `file` (or anonymous memory) into the test's address space.
+    ///
+    /// The first call gives the test thread its address space with `kthread_use_mm()`, which
+    /// changes `current->mm`: by the rules of `CurrentTask`, no `current!()` handle may be alive
+    /// across a call.
     fn mmap(file: Option<&File>, len: usize, prot: u32, flags: u32, pgoff: usize) -> Result<usize> {
         // SAFETY: Just an FFI call; it returns the running test or null.
         let test = unsafe { bindings::kunit_get_current_test() };
@@ -252,12 +256,30 @@ mod rust_mm {
 
     /// The value of `mm_users`.
     fn mm_users(mm: &Mm) -> i32 {
-        // SAFETY: `mm` is valid, and a volatile load is what `atomic_read` is.
+        // SAFETY: `mm` is a reference, so the `mm_struct` is allocated (an `Mm` holds at least an
+        // `mmgrab` reference) and the field is valid for reads. `mm_users` is an `atomic_t`, only
+        // ever written with atomic operations, and `atomic_read()` is a `READ_ONCE()` of its
+        // counter: a volatile load of an aligned `int`, which is what this is, so it does not
+        // tear and is not a data race with those writes.
         unsafe {
             ptr::read_volatile(ptr::addr_of!(
                 (*mm.as_raw()).__bindgen_anon_1.mm_users.counter
             ))
         }
+    }
+
+    /// Whether the `async_put_work` of `mm` is queued and has not started: `work_pending()`.
+    fn async_put_pending(mm: &Mm) -> bool {
+        // SAFETY: As in `mm_users`, the field is valid for reads. `data` is an `atomic_long_t`
+        // only written with atomic operations (it is zero, from `mm_alloc()`, until
+        // `mmput_async()` initialises the work), and `work_pending()` is a `test_bit()` on it,
+        // i.e. a volatile load of an aligned `long`, which is what this is.
+        let data = unsafe {
+            ptr::read_volatile(ptr::addr_of!(
+                (*mm.as_raw()).__bindgen_anon_1.async_put_work.data.counter
+            ))
+        };
+        data & (1 << bindings::work_bits_WORK_STRUCT_PENDING_BIT) != 0
     }
 
     /// Whether the write side of `sem` is free, checked by taking it.
@@ -322,7 +344,9 @@ mod rust_mm {
         let addr = mmap(None, PAGE_SIZE, RW, ANON, 0)?;
         let task = current!();
         let mm = task.mm().ok_or(ESRCH)?;
-        // SAFETY: Reading `current->mm` from the current task.
+        // SAFETY: `get_current()` returns the running task, which is valid while it runs. Its `mm`
+        // is only ever written by the task itself (here, by `kthread_use_mm()` in the first
+        // `kunit_vm_mmap()` above, on this very thread), so this read cannot race with a write.
         let raw = unsafe { (*bindings::get_current()).mm };
         assert!(ptr::eq(mm.as_raw(), raw));
         let guard = mm.mmap_read_lock();
@@ -415,6 +439,7 @@ mod rust_mm {
         Ok(())
     }
 
+    #[cfg(CONFIG_PER_VMA_LOCK)]
     #[test]
     fn lock_vma_under_rcu_locks_one_vma() -> Result {
         let file = File::new(Hook::Insert, 2)?;
@@ -423,12 +448,8 @@ mod rust_mm {
         munmap(hole, PAGE_SIZE)?;
         let mm = current_mm()?;
         let hole_locked = mm.lock_vma_under_rcu(hole).is_some();
-        let Some(vma) = mm.lock_vma_under_rcu(addr + PAGE_SIZE) else {
-            // Without per-VMA locks this always fails, as the C function does.
-            assert!(!cfg!(CONFIG_PER_VMA_LOCK));
-            assert!(!hole_locked);
-            return Ok(());
-        };
+        // Nothing else uses the test's mm, so the trylock of `lock_vma_under_rcu` cannot fail.
+        let vma = mm.lock_vma_under_rcu(addr + PAGE_SIZE).ok_or(EAGAIN)?;
         let seen = (vma.start(), vma.end(), vma.as_mixedmap_vma().is_some());
         // SAFETY: The vma is read-locked, so it and its `vm_lock` are valid. They stay valid after
         // `drop(vma)` below: only this thread uses the test's mm, and it unmaps nothing until
@@ -446,6 +467,29 @@ mod rust_mm {
         Ok(())
     }
 
+    #[cfg(not(CONFIG_PER_VMA_LOCK))]
+    #[test]
+    fn lock_vma_under_rcu_without_per_vma_locks() -> Result {
+        let file = File::new(Hook::Insert, 1)?;
+        let addr = mmap(Some(&file), PAGE_SIZE, RW, bindings::MAP_SHARED, 0)?;
+        let mm = current_mm()?;
+        // As the C stub does, it always fails, even on a mapped address.
+        let locked = mm.lock_vma_under_rcu(addr).is_some();
+        // SAFETY: `mm` is valid; `mmap_lock` is its mmap lock.
+        let sem = unsafe { ptr::addr_of_mut!((*mm.as_raw()).__bindgen_anon_1.mmap_lock) };
+        // SAFETY: `sem` is the mmap lock of `mm`, which is alive until the end of the test.
+        let mmap_lock_free = unsafe { write_lockable(sem) };
+        // The vma is still there, for the mmap lock.
+        let guard = mm.mmap_read_lock();
+        let found = guard.vma_lookup(addr).map(|vma| vma.start());
+        drop(guard);
+        assert!(!locked);
+        // Nothing was left locked.
+        assert!(mmap_lock_free);
+        assert!(found == Some(addr));
+        Ok(())
+    }
+
     #[test]
     fn mmap_hook_gets_a_vma_new() -> Result {
         let file = File::new(Hook::Insert, 4)?;
@@ -455,6 +499,8 @@ mod rust_mm {
         assert!(tf.prot.get() == (true, true, false));
         let before = tf.flags_before.get();
         assert_eq!(before & flags::MIXEDMAP, 0);
+        // The hook cleared `VM_MAYEXEC`, which the vma had on the way in.
+        assert_eq!(before & flags::MAYEXEC, flags::MAYEXEC);
         let set =
             flags::MIXEDMAP | flags::DONTCOPY | flags::DONTEXPAND | flags::DONTDUMP | flags::IO;
         assert_eq!(tf.flags_after.get(), (before | set) & !flags::MAYEXEC);
@@ -490,6 +536,8 @@ mod rust_mm {
         // Readable and writable: MAYREAD and MAYWRITE stay; not executable: MAYEXEC goes.
         assert!(tf.clear.get() == [einval, einval, 0]);
         let before = tf.flags_before.get();
+        let may = flags::MAYREAD | flags::MAYWRITE | flags::MAYEXEC;
+        assert_eq!(before & may, may);
         assert_eq!(tf.flags_after.get(), before & !flags::MAYEXEC);
         Ok(())
     }
@@ -510,6 +558,7 @@ mod rust_mm {
         assert!(tf.clear.get() == [einval, 0, 0]);
         let before = tf.flags_before.get();
         assert_eq!(before & flags::MAYWRITE, flags::MAYWRITE);
+        assert_eq!(before & flags::MAYEXEC, flags::MAYEXEC);
         assert_eq!(
             tf.flags_after.get(),
             before & !(flags::MAYWRITE | flags::MAYEXEC)
@@ -519,6 +568,28 @@ mod rust_mm {
         let now = guard.vma_lookup(addr).ok_or(EINVAL)?.flags();
         drop(guard);
         assert_eq!(now & flags::MAYWRITE, 0);
+        Ok(())
+    }
+
+    #[test]
+    fn try_clear_rules_on_an_executable_vma() -> Result {
+        let file = File::new(Hook::ClearRules, 1)?;
+        let prot = bindings::PROT_READ | bindings::PROT_EXEC;
+        let addr = mmap(Some(&file), PAGE_SIZE, prot, bindings::MAP_SHARED, 0)?;
+        let tf = &file.tf;
+        assert!(tf.prot.get() == (true, false, true));
+        let einval = -(bindings::EINVAL as c_int);
+        // Executable: `VM_MAYEXEC` stays (`EINVAL`); not writable: `VM_MAYWRITE` goes.
+        assert!(tf.clear.get() == [einval, 0, einval]);
+        let before = tf.flags_before.get();
+        assert_eq!(before & flags::EXEC, flags::EXEC);
+        assert_eq!(before & flags::MAYEXEC, flags::MAYEXEC);
+        assert_eq!(tf.flags_after.get(), before & !flags::MAYWRITE);
+        let mm = current_mm()?;
+        let guard = mm.mmap_read_lock();
+        let now = guard.vma_lookup(addr).ok_or(EINVAL)?.flags();
+        drop(guard);
+        assert_eq!(now & (flags::EXEC | flags::MAYEXEC), flags::EXEC | flags::MAYEXEC);
         Ok(())
     }
 
@@ -536,6 +607,7 @@ mod rust_mm {
         assert!(tf.prot.get() == (false, false, false));
         assert!(tf.clear.get() == [0, 0, 0]);
         let gone = flags::MAYREAD | flags::MAYWRITE | flags::MAYEXEC;
+        assert_eq!(tf.flags_before.get() & gone, gone);
         assert_eq!(tf.flags_after.get(), tf.flags_before.get() & !gone);
         Ok(())
     }
@@ -572,7 +644,7 @@ mod rust_mm {
         guard
             .vma_lookup(addr)
             .ok_or(EINVAL)?
-            .zap_page_range_single(addr + PAGE_SIZE, 2 * PAGE_SIZE);
+            .zap_vma_range(addr + PAGE_SIZE, 2 * PAGE_SIZE);
         drop(guard);
         // A VM_MIXEDMAP vma without a fault handler: touching a zapped page fails.
         assert!(read_pages(addr, 1)?[..] == [1]);
@@ -589,17 +661,62 @@ mod rust_mm {
         let mm = current_mm()?;
         let guard = mm.mmap_read_lock();
         let vma = guard.vma_lookup(addr).ok_or(EINVAL)?;
-        // Runs past the end.
-        vma.zap_page_range_single(addr + PAGE_SIZE, 2 * PAGE_SIZE);
-        // Starts before the start.
-        vma.zap_page_range_single(addr - PAGE_SIZE, 2 * PAGE_SIZE);
-        // Wholly outside, above and below.
-        vma.zap_page_range_single(addr + 2 * PAGE_SIZE, PAGE_SIZE);
-        vma.zap_page_range_single(addr - 2 * PAGE_SIZE, PAGE_SIZE);
-        // Overflows the address space.
-        vma.zap_page_range_single(addr, usize::MAX - addr + 1);
+        // Both names of the operation: mainline 7.1's and that of 6.16 to 7.0.
+        let zaps: [fn(&VmaRef, usize, usize); 2] =
+            [VmaRef::zap_vma_range, VmaRef::zap_page_range_single];
+        for zap in zaps {
+            // Runs past the end.
+            zap(vma, addr + PAGE_SIZE, 2 * PAGE_SIZE);
+            // Starts before the start.
+            zap(vma, addr - PAGE_SIZE, 2 * PAGE_SIZE);
+            // Wholly outside, above and below.
+            zap(vma, addr + 2 * PAGE_SIZE, PAGE_SIZE);
+            zap(vma, addr - 2 * PAGE_SIZE, PAGE_SIZE);
+            // Overflows the address space.
+            zap(vma, addr, usize::MAX - addr + 1);
+        }
         drop(guard);
         assert!(read_pages(addr, 2)?[..] == [1, 2]);
+        Ok(())
+    }
+
+    #[test]
+    fn zap_page_range_single_is_zap_vma_range() -> Result {
+        let file = File::new(Hook::Insert, 2)?;
+        let addr = mmap(Some(&file), 2 * PAGE_SIZE, RW, bindings::MAP_SHARED, 0)?;
+        let mm = current_mm()?;
+        let guard = mm.mmap_read_lock();
+        guard
+            .vma_lookup(addr)
+            .ok_or(EINVAL)?
+            .zap_page_range_single(addr, PAGE_SIZE);
+        drop(guard);
+        assert_eq!(read_pages(addr, 1).err(), Some(EFAULT));
+        assert!(read_pages(addr + PAGE_SIZE, 1)?[..] == [2]);
+        Ok(())
+    }
+
+    #[cfg(CONFIG_PER_VMA_LOCK)]
+    #[test]
+    fn zap_and_insert_under_the_vma_lock() -> Result {
+        let file = File::new(Hook::Insert, 2)?;
+        let addr = mmap(Some(&file), 2 * PAGE_SIZE, RW, bindings::MAP_SHARED, 0)?;
+        write_byte(addr + PAGE_SIZE, 0xa5)?;
+        let mm = current_mm()?;
+        // Nothing else uses the test's mm, so the trylock of `lock_vma_under_rcu` cannot fail.
+        let vma = mm.lock_vma_under_rcu(addr).ok_or(EAGAIN)?;
+        vma.zap_vma_range(addr + PAGE_SIZE, PAGE_SIZE);
+        drop(vma);
+        assert_eq!(read_pages(addr + PAGE_SIZE, 1).err(), Some(EFAULT));
+        let vma = mm.lock_vma_under_rcu(addr + PAGE_SIZE).ok_or(EAGAIN)?;
+        let inserted = match vma.as_mixedmap_vma() {
+            Some(mixed) => mixed.vm_insert_page(addr + PAGE_SIZE, &file.tf.pages[1]),
+            None => Err(EINVAL),
+        };
+        drop(vma);
+        assert!(inserted == Ok(()));
+        // The same page is back, with what was written to it.
+        assert!(read_pages(addr, 2)?[..] == [1, 0xa5]);
         Ok(())
     }
 
@@ -712,15 +829,26 @@ mod rust_mm {
         assert_eq!(mm_users(&grab), 2);
         drop(second);
         assert_eq!(mm_users(&grab), 1);
+        // The last reference goes where `mmput()` may not sleep. `mmput_async()` only queues the
+        // teardown on this CPU's workqueue, whose worker cannot run before the unlock: the work is
+        // still pending then. A plain `mmput()` would tear the mm down right here, in atomic
+        // context, and leave no work queued.
+        let lock = KBox::pin_init(kernel::new_spinlock!(()), GFP_KERNEL)?;
+        let guard = lock.lock();
         drop(user);
-        // The last `mmput_async` queues the teardown; wait for it.
-        // SAFETY: `grab` keeps the mm, and so its work item, allocated.
+        let (users, pending) = (mm_users(&grab), async_put_pending(&grab));
+        drop(guard);
+        assert_eq!(users, 0);
+        assert!(pending);
+        // SAFETY: `grab` keeps the `mm_struct`, and so its work item, allocated. The work item was
+        // initialised by `mmput_async()`, which `pending` shows queued it; `flush_work()` waits
+        // for it to finish.
         unsafe {
             bindings::flush_work(ptr::addr_of_mut!(
                 (*grab.as_raw()).__bindgen_anon_1.async_put_work
             ))
         };
-        assert_eq!(mm_users(&grab), 0);
+        assert!(!async_put_pending(&grab));
         assert!(grab.mmget_not_zero().is_none());
         Ok(())
     }

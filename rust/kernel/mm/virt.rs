@@ -93,6 +93,9 @@ impl VmaRef {
 
     /// Zap pages in the given page range.
     ///
+    /// This is mainline's name since 7.1; 6.16 to 7.0 call it [`zap_page_range_single`], which is
+    /// kept for drivers written against those.
+    ///
     /// This clears page table mappings for the range at the leaf level, leaving all other page
     /// tables intact, and freeing any memory referenced by the VMA in this range. That is,
     /// anonymous memory is completely freed, file-backed memory has its reference count on page
@@ -124,7 +127,7 @@ impl VmaRef {
     ///     let guard = mm.mmap_read_lock();
     ///     match guard.vma_lookup(addr) {
     ///         Some(vma) => {
-    ///             vma.zap_page_range_single(addr & !(PAGE_SIZE - 1), PAGE_SIZE);
+    ///             vma.zap_vma_range(addr & !(PAGE_SIZE - 1), PAGE_SIZE);
     ///             true
     ///         }
     ///         None => false,
@@ -132,8 +135,10 @@ impl VmaRef {
     /// }
     /// # let _ = zap_one;
     /// ```
+    ///
+    /// [`zap_page_range_single`]: VmaRef::zap_page_range_single
     #[inline]
-    pub fn zap_page_range_single(&self, address: usize, size: usize) {
+    pub fn zap_vma_range(&self, address: usize, size: usize) {
         let (end, did_overflow) = address.overflowing_add(size);
         if did_overflow || address < self.start() || self.end() < end {
             // TODO: call WARN_ONCE once Rust version of it is added
@@ -146,6 +151,17 @@ impl VmaRef {
         unsafe {
             bindings::zap_page_range_single(self.as_ptr(), address, size, core::ptr::null_mut())
         };
+    }
+
+    /// Zap pages in the given page range.
+    ///
+    /// The name of [`zap_vma_range`] in mainline 6.16 to 7.0, where 7.1 renamed it; the two are
+    /// the same operation, with the same bounds check.
+    ///
+    /// [`zap_vma_range`]: VmaRef::zap_vma_range
+    #[inline]
+    pub fn zap_page_range_single(&self, address: usize, size: usize) {
+        self.zap_vma_range(address, size)
     }
 
     /// If the [`VM_MIXEDMAP`] flag is set, returns a [`VmaMixedMap`] to this VMA, otherwise
