@@ -155,9 +155,13 @@ stage-kunit-nosmp:
 	@$(MAKE) --no-print-directory FLAVOUR=nosmp NODEPS= RESULTS=$(RESULTS) \
 	  KUNIT_STAGE=kunit-nosmp stage-kunit
 
-# checkpatch on the patches and the port's files, rustfmt on its Rust.
+# checkpatch on the patches and the port's files, rustfmt on its Rust, and
+# vmlinux of a configuration with CONFIG_KUNIT=m (built in its own folder).
+KUNIT_M		:= port/kunit-m.sh $(CURDIR)/build/$(ARCH)-kunit-m port/configs/kunit-m.config \
+		   $(MAKE) -C $(TREE) ARCH=$(ARCH) $(KTOOLS)
+
 stage-lint: $(if $(NODEPS),,config)
-	@OVERLAY='$(OVERLAY)' port/lint.sh $(TREE) $(RESULTS) $(KMAKE)
+	@OVERLAY='$(OVERLAY)' KUNIT_M='$(KUNIT_M)' port/lint.sh $(TREE) $(RESULTS) $(KMAKE)
 
 # Out-of-tree modules (M=) against the test kernel: the rules the types
 # enforce must fail to build, and a client written against mainline's API
@@ -168,10 +172,11 @@ stage-compile-fail: $(KERNEL_DEP)
 	@$(call EXTMOD,fail,compile-fail) tests/compile_fail/*.rs
 
 # Loadable modules: the mainline-API client, a module with parameters, and
-# the sample itself built as a module.  The guest loads the first two (the
-# sample is built in, so its module is only built).
+# the sample itself built as a module, which the guest loads on a boot
+# where the built-in sample does not start.
 GUEST_MODULES	:= tests/mm_client tests/param_module tests/sample_module
-GUEST_KOS	:= $(O)/ext/mm_client/rust_mm_client.ko $(O)/ext/param_module/rust_param_test.ko
+GUEST_KOS	:= $(O)/ext/mm_client/rust_mm_client.ko $(O)/ext/param_module/rust_param_test.ko \
+		   $(O)/ext/sample_module/rust_misc_device.ko
 
 stage-modules: $(KERNEL_DEP)
 	@TREE=$(TREE) $(call EXTMOD,build,modules) $(GUEST_MODULES)
@@ -180,7 +185,7 @@ stage-modules: $(KERNEL_DEP)
 GUEST_CC_x86_64	:= gcc
 GUEST_CC_arm64	:= aarch64-linux-gnu-gcc
 SELFTESTS	:= $(TREE)/tools/testing/selftests
-GUEST_PROGS	:= rust_misc_device_test rust_misc_device_demo
+GUEST_PROGS	:= rust_misc_device_test rust_misc_device_unload rust_misc_device_demo
 
 # Built by the selftest's own Makefile (kselftest's lib.mk), against the
 # test kernel's UAPI headers.

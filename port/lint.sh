@@ -4,8 +4,9 @@
 # The lint stage: scripts/checkpatch.pl on every patch of the series and on
 # every source file the port adds, and rustfmt on the Rust ones.  One case
 # each.
-# Usage: OVERLAY="paths..." port/lint.sh TREE RESULTS [KMAKE...]
+# Usage: OVERLAY="paths..." [KUNIT_M="command"] port/lint.sh TREE RESULTS [KMAKE...]
 #   OVERLAY is the Makefile's list of the paths the port adds files under.
+#   KUNIT_M, if set, builds a vmlinux with CONFIG_KUNIT=m: one more case.
 #   With KMAKE, the kernel's own rustfmtcheck of the whole tree (which covers
 #   the Rust the patches change) and its rustdoc build are cases too.
 set -u
@@ -75,6 +76,8 @@ case_ "scan-log ignores the boot banners" port/scan-log.sh tests/scan_log/banner
 rs=$(printf '%s\n' $added | grep '\.rs$')
 case_ "rustfmt of the port's files" /usr/bin/rustfmt --check --edition 2021 \
 	--config-path "$tree/.rustfmt.toml" $rs < /dev/null
+# KUNIT_M is the command that builds vmlinux with CONFIG_KUNIT=m.
+[ -z "${KUNIT_M:-}" ] || case_ "vmlinux links with CONFIG_KUNIT=m" $KUNIT_M
 if [ $# != 0 ]; then
 	case_ "rustfmtcheck of the whole tree" "$@" -s rustfmtcheck
 	# rustdoc's lints (broken or private intra-doc links) fail it.

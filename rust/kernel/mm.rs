@@ -161,7 +161,13 @@ impl Mm {
     ///     let start = guard.vma_lookup(addr)?.start();
     ///     Some(start >> kernel::page::PAGE_SHIFT)
     /// }
-    /// # let _ = first_page;
+    /// # // On a real address space: the test's own, with one page mapped at `addr`.
+    /// # let addr = kernel::kunit::vm_mmap_anon(kernel::page::PAGE_SIZE)?;
+    /// # let task = kernel::current!();
+    /// # let mm = task.mm().ok_or(kernel::error::code::ESRCH)?;
+    /// # assert_eq!(first_page(mm, addr), Some(addr >> kernel::page::PAGE_SHIFT));
+    /// # assert_eq!(first_page(mm, 0), None);
+    /// # Ok::<(), kernel::error::Error>(())
     /// ```
     #[inline]
     pub fn mmget_not_zero(&self) -> Option<ARef<MmWithUser>> {
@@ -217,7 +223,13 @@ impl MmWithUser {
     ///     let guard = mm.mmap_read_lock();
     ///     guard.vma_lookup(addr).map(|vma| vma.start())
     /// }
-    /// # let _ = vma_start;
+    /// # // On a real address space: the test's own, with one page mapped at `addr`.
+    /// # let addr = kernel::kunit::vm_mmap_anon(kernel::page::PAGE_SIZE)?;
+    /// # let task = kernel::current!();
+    /// # let mm = task.mm().ok_or(kernel::error::code::ESRCH)?;
+    /// # assert_eq!(vma_start(mm, addr + 1), Some(addr));
+    /// # assert_eq!(vma_start(mm, 0), None);
+    /// # Ok::<(), kernel::error::Error>(())
     /// ```
     #[inline]
     pub fn lock_vma_under_rcu(&self, vma_addr: usize) -> Option<VmaReadGuard<'_>> {
@@ -259,7 +271,15 @@ impl MmWithUser {
     ///     Some(vma.flags())
     ///     // `guard` is dropped here, which unlocks the mmap read lock.
     /// }
-    /// # let _ = flags_at;
+    /// # // On a real address space: the test's own, with one page mapped at `addr`.
+    /// # let addr = kernel::kunit::vm_mmap_anon(kernel::page::PAGE_SIZE)?;
+    /// # let task = kernel::current!();
+    /// # let mm = task.mm().ok_or(kernel::error::code::ESRCH)?;
+    /// # use kernel::mm::virt::flags;
+    /// # let rw = flags::READ | flags::WRITE;
+    /// # assert_eq!(flags_at(mm, addr).map(|f| f & (rw | flags::SHARED)), Some(rw));
+    /// # assert_eq!(flags_at(mm, 0), None);
+    /// # Ok::<(), kernel::error::Error>(())
     /// ```
     #[inline]
     pub fn mmap_read_lock(&self) -> MmapReadGuard<'_> {

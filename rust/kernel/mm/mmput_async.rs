@@ -40,7 +40,15 @@ use core::{ops::Deref, ptr::NonNull};
 ///         mm: MmWithUser::into_mmput_async(mm),
 ///     }
 /// }
-/// # let _ = hold;
+/// # // On a real address space: the test's own.
+/// # kernel::kunit::vm_mmap_anon(kernel::page::PAGE_SIZE)?;
+/// # let task = kernel::current!();
+/// # let mm = task.mm().ok_or(kernel::error::code::ESRCH)?;
+/// # let holder = hold(mm.mmget_not_zero().ok_or(kernel::error::code::ESRCH)?);
+/// # assert!(core::ptr::eq(holder.mm.as_raw(), mm.as_raw()));
+/// # // Not the last reference: the test's thread holds one until the test ends.
+/// # drop(holder);
+/// # Ok::<(), kernel::error::Error>(())
 /// ```
 #[repr(transparent)]
 pub struct MmWithUserAsync {

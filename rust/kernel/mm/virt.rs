@@ -133,7 +133,19 @@ impl VmaRef {
     ///         None => false,
     ///     }
     /// }
-    /// # let _ = zap_one;
+    /// # // On a real address space: the test's own, with one page mapped at `addr`.
+    /// # let addr = kernel::kunit::vm_mmap_anon(kernel::page::PAGE_SIZE)?;
+    /// # let task = kernel::current!();
+    /// # let mm = task.mm().ok_or(kernel::error::code::ESRCH)?;
+    /// # use kernel::uaccess::UserSlice;
+    /// # UserSlice::new(addr, 1).writer().write_slice(&[7])?;
+    /// # assert!(zap_one(mm, addr + 1));
+    /// # // The anonymous page was freed: it faults back in as a zero page.
+    /// # let mut b = [0xffu8];
+    /// # UserSlice::new(addr, 1).reader().read_slice(&mut b)?;
+    /// # assert_eq!(b[0], 0);
+    /// # assert!(!zap_one(mm, 0));
+    /// # Ok::<(), kernel::error::Error>(())
     /// ```
     ///
     /// [`zap_page_range_single`]: VmaRef::zap_page_range_single
@@ -181,7 +193,15 @@ impl VmaRef {
     ///     let vma = vma.as_mixedmap_vma().ok_or(EINVAL)?;
     ///     vma.vm_insert_page(addr, page)
     /// }
-    /// # let _ = insert;
+    /// # // On a real address space: the test's own, with one page mapped at `addr`.
+    /// # let addr = kernel::kunit::vm_mmap_anon(kernel::page::PAGE_SIZE)?;
+    /// # let task = kernel::current!();
+    /// # let mm = task.mm().ok_or(kernel::error::code::ESRCH)?;
+    /// # let page = Page::alloc_page(GFP_KERNEL)?;
+    /// # // Anonymous memory is not a mixed map.
+    /// # assert_eq!(insert(mm, addr, &page), Err(EINVAL));
+    /// # assert_eq!(insert(mm, 0, &page), Err(EINVAL));
+    /// # Ok::<(), kernel::error::Error>(())
     /// ```
     ///
     /// [`VM_MIXEDMAP`]: flags::MIXEDMAP
@@ -280,6 +300,7 @@ impl VmaMixedMap {
 ///     }
 ///     Ok(())
 /// }
+/// # // build-only: a `VmaNew` only exists in an mmap hook; the `rust_mm` suite runs one.
 /// # let _ = mmap;
 /// ```
 ///

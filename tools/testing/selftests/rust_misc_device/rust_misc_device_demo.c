@@ -26,8 +26,6 @@
 
 #include "kselftest.h"	/* __noreturn, __printf */
 
-#define PAGES_PARAM	"/sys/module/rust_misc_device/parameters/pages"
-
 static const char message[] =
 	"Hello from userspace, through the Rust misc device!";
 
@@ -64,23 +62,24 @@ static __noreturn __printf(1, 2) void fail(const char *fmt, ...)
 	exit(1);
 }
 
-static size_t buffer_pages(void)
+/*
+ * The size of the buffer of the file @fd, in pages (module parameter
+ * "pages", which has no sysfs file): the largest mapping mmap() accepts.
+ */
+static size_t buffer_pages(int fd, size_t psz)
 {
-	unsigned long n;
-	FILE *f;
-	int ok;
+	size_t n;
+	void *p;
 
-	f = fopen(PAGES_PARAM, "r");
-	if (!f) {
-		say("(%s: %s; assuming %d pages)", PAGES_PARAM,
-		    strerror(errno), RUST_MISC_DEV_PAGES_DEFAULT);
-		return RUST_MISC_DEV_PAGES_DEFAULT;
+	for (n = 1; ; n++) {
+		p = mmap(NULL, n * psz, PROT_READ, MAP_SHARED, fd, 0);
+		if (p == MAP_FAILED)
+			break;
+		munmap(p, n * psz);
 	}
-	ok = fscanf(f, "%lu", &n) == 1 && n > 0;
-	fclose(f);
-	if (!ok)
-		fail("%s does not hold a page count", PAGES_PARAM);
-	return n;
+	if (errno != EINVAL || n == 1)
+		fail("mmap of %zu pages: %s", n, strerror(errno));
+	return n - 1;
 }
 
 /*
@@ -169,7 +168,7 @@ int main(void)
 	say("fd %d", fd);
 
 	begin("mmap", "map the file's buffer (mmap, MAP_SHARED, read/write)");
-	pages = buffer_pages();
+	pages = buffer_pages(fd, psz);
 	p = mmap(NULL, pages * psz, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED)
 		fail("mmap of %zu pages: %s", pages, strerror(errno));
