@@ -2,14 +2,11 @@
 
 //! The file that `release` is handed cannot be turned into a new reference.
 // expect: E0277
-// expect-text: the trait `From<&ReleasingFile>` is not implemented for `ARef<kernel::fs::File>`
+// expect-text: the trait bound `kernel::fs::ReleasingFile: kernel::types::AlwaysRefCounted` is not satisfied
 
-use kernel::{
-    fs::{File, ReleasingFile},
-    types::ARef,
-};
+use kernel::{fs::ReleasingFile, types::ARef};
 
 #[allow(dead_code)]
-fn resurrect(file: &ReleasingFile) -> ARef<File> {
+fn resurrect(file: &ReleasingFile) -> ARef<ReleasingFile> {
     ARef::from(file)
 }

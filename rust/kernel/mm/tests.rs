@@ -589,7 +589,10 @@ mod rust_mm {
         let guard = mm.mmap_read_lock();
         let now = guard.vma_lookup(addr).ok_or(EINVAL)?.flags();
         drop(guard);
-        assert_eq!(now & (flags::EXEC | flags::MAYEXEC), flags::EXEC | flags::MAYEXEC);
+        assert_eq!(
+            now & (flags::EXEC | flags::MAYEXEC),
+            flags::EXEC | flags::MAYEXEC
+        );
         Ok(())
     }
 

@@ -10,7 +10,8 @@
  *
  * Usage: rust_misc_device_test [--pages N]
  *   --pages N	the buffer size, in pages, the module is expected to have
- *		(module parameter "pages", default 16)
+ *		(module parameter "pages", default 16).  The module has no
+ *		sysfs file for its parameters, so this is the only source.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -30,10 +31,12 @@
 #include <sys/mman.h>
 #include <sys/personality.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 
 #include <linux/rust_misc_device.h>
@@ -50,11 +53,8 @@
 #define FAIL		(-1)
 
 static size_t psz;		/* page size */
-static size_t npages;		/* buffer size in pages, used by the cases */
-static size_t expect_pages = RUST_MISC_DEV_PAGES_DEFAULT;
-static bool param_ok;		/* PAGES_PARAM was read */
-static unsigned long param_pages;
-static char param_err[128];
+/* Buffer size in pages, from --pages. */
+static size_t npages = RUST_MISC_DEV_PAGES_DEFAULT;
 
 static const char marker[] = "rust-misc-device test marker";
 
@@ -1680,37 +1680,6 @@ static void run_case(const struct test_case *tc)
 	ksft_test_result_fail("%s\n", tc->name);
 }
 
-static void read_pages_param(void)
-{
-	char buf[64], *end;
-	ssize_t n;
-	int fd;
-
-	fd = open(PAGES_PARAM, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(param_err, sizeof(param_err), "%s (%s)",
-			 errname(errno), strerror(errno));
-		return;
-	}
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0) {
-		snprintf(param_err, sizeof(param_err), "read: %s",
-			 n ? strerror(errno) : "empty file");
-		return;
-	}
-	buf[n] = '\0';
-	errno = 0;
-	param_pages = strtoul(buf, &end, 10);
-	if (errno || end == buf || (*end && *end != '\n')) {
-		buf[strcspn(buf, "\n")] = '\0';
-		snprintf(param_err, sizeof(param_err),
-			 "not a number: \"%.40s\"", buf);
-		return;
-	}
-	param_ok = true;
-}
-
 static void print_usage(const char *prog)
 {
 	fprintf(stderr, "usage: %s [--pages N]\n"
@@ -1736,8 +1705,8 @@ int main(int argc, char **argv)
 		else
 			print_usage(argv[0]);
 		errno = 0;
-		expect_pages = strtoul(val, &end, 10);
-		if (errno || !*val || *end || !expect_pages)
+		npages = strtoul(val, &end, 10);
+		if (errno || !*val || *end || !npages)
 			print_usage(argv[0]);
 	}
 
@@ -1755,17 +1724,6 @@ int main(int argc, char **argv)
 		ksft_exit_fail_msg("%s: %s; is the rust_misc_device module loaded (CONFIG_SAMPLE_RUST_MISC_DEVICE)?\n",
 				   RUST_MISC_DEV_PATH, strerror(errno));
 
-	read_pages_param();
-	if (param_ok) {
-		npages = param_pages;
-	} else {
-		npages = expect_pages;
-		ksft_print_msg("cannot read %s: %s; assuming %zu pages\n",
-			       PAGES_PARAM, param_err, npages);
-	}
-	if (!npages)
-		ksft_exit_fail_msg("%s says the buffer has 0 pages\n",
-				   PAGES_PARAM);
 	ksft_print_msg("page size %zu, buffer of %zu pages\n", psz, npages);
 
 	ksft_set_plan(ARRAY_SIZE(cases));
