@@ -4,9 +4,9 @@
  * (samples/rust/rust_misc_device.rs).
  *
  * Each open file of RUST_MISC_DEV_PATH owns a buffer of "pages" pages
- * (module parameter, RUST_MISC_DEV_PAGES_DEFAULT by default), allocated at
- * open; page i holds the byte (i + 1) & 0xff.  The buffer can be mapped with
- * mmap(MAP_SHARED) at a page-aligned offset.
+ * (module parameter, RUST_MISC_DEV_PAGES_DEFAULT by default, with no file in
+ * sysfs), allocated at open; page i holds the byte (i + 1) & 0xff.  The buffer
+ * can be mapped with mmap(MAP_SHARED) at a page-aligned offset.
  */
 #ifndef _UAPI_LINUX_RUST_MISC_DEVICE_H
 #define _UAPI_LINUX_RUST_MISC_DEVICE_H
@@ -24,8 +24,12 @@
  * @addr: start address, page-aligned
  * @len: length in bytes, page-aligned and not zero
  *
- * The range must lie inside one mapping of the very file the ioctl is
- * issued on, otherwise the ioctl fails with EINVAL.
+ * The range is looked up in the address space of the calling process, at
+ * the time of the ioctl, and must lie inside one mapping of the very file
+ * the ioctl is issued on: otherwise the ioctl fails with EINVAL and does
+ * nothing (so a process that got the file by fork() or SCM_RIGHTS but not
+ * the mapping, which fork() does not copy, cannot reach another process's
+ * mapping).
  */
 struct rust_misc_dev_range {
 	__u64 addr;
@@ -42,13 +46,24 @@ struct rust_misc_dev_range {
 #define RUST_MISC_DEV_SET_VALUE		_IOW(RUST_MISC_DEV_IOC_MAGIC, 0x82, int)
 /*
  * Remove the page table entries of the range: a later access to it gets
- * SIGBUS until the pages are inserted again.
+ * SIGBUS until the pages are inserted again.  On EINVAL (or EFAULT for a
+ * bad pointer) nothing is zapped.
  */
 #define RUST_MISC_DEV_ZAP		_IOW(RUST_MISC_DEV_IOC_MAGIC, 0x83, \
 					     struct rust_misc_dev_range)
 /*
- * Insert the file's pages into the range again (the same pages, so their
- * contents are kept).  Fails with EBUSY if a page of the range is mapped.
+ * Insert the file's pages into the range again: the same pages, so their
+ * contents are kept, with the protection of the mapping.  Each address gets
+ * the page at the file offset it maps: the mapping's offset plus the
+ * distance from the mapping's start, also after munmap() of a part of the
+ * mapping or mremap() has moved it.
+ *
+ * On EINVAL (or EFAULT for a bad pointer) nothing is inserted.  Otherwise
+ * the pages are inserted one at a time from the start of the range, and the
+ * first one that is still mapped stops INSERT with EBUSY (one for which no
+ * page table can be allocated stops it likewise, with ENOMEM): the pages
+ * before it stay inserted, it and the pages after it are left as they were
+ * (a zapped one still gets SIGBUS).
  */
 #define RUST_MISC_DEV_INSERT		_IOW(RUST_MISC_DEV_IOC_MAGIC, 0x84, \
 					     struct rust_misc_dev_range)

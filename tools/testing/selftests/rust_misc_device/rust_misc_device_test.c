@@ -34,6 +34,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <sys/uio.h>
@@ -382,26 +383,6 @@ static int check_fill(const void *p, size_t len, unsigned char byte,
 	return 0;
 }
 
-/*
- * Check that the @n pages at @p hold the pattern of the buffer's pages
- * from @first on.
- */
-static int check_pattern(const void *p, size_t first, size_t n,
-			 const char *what)
-{
-	const unsigned char *c = p;
-	char buf[160];
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		snprintf(buf, sizeof(buf), "%s: page %zu of the mapping (buffer page %zu)",
-			 what, i, first + i);
-		if (check_fill(c + i * psz, psz, pattern(first + i), buf))
-			return FAIL;
-	}
-	return 0;
-}
-
 /* Write the marker at the start of a page. */
 static void put_marker(void *page)
 {
@@ -423,6 +404,79 @@ static int check_marker(const void *page, size_t pg, const char *what)
 			  pattern(pg), what);
 }
 
+/* No page holds the marker, for check_pages(). */
+#define NO_MARKER	((size_t)-1)
+
+/*
+ * Check the @n pages at @p, which map the buffer's pages from @first on:
+ * page @marked of them holds the marker (check_marker()), every other one
+ * the pattern of its buffer page.
+ */
+static int check_pages(const void *p, size_t first, size_t n, size_t marked,
+		       const char *what)
+{
+	const char *c = p;
+	char buf[160];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(buf, sizeof(buf), "%s: page %zu of the mapping (buffer page %zu)",
+			 what, i, first + i);
+		if (i == marked ? check_marker(c + i * psz, first + i, buf) :
+		    check_fill(c + i * psz, psz, pattern(first + i), buf))
+			return FAIL;
+	}
+	return 0;
+}
+
+/*
+ * Check that the @n pages at @p hold the pattern of the buffer's pages
+ * from @first on.
+ */
+static int check_pattern(const void *p, size_t first, size_t n,
+			 const char *what)
+{
+	return check_pages(p, first, n, NO_MARKER, what);
+}
+
+/*
+ * Check with mincore() that the @n pages at @p are all present (@want) or
+ * all not: without touching them, so that a zapped page is no SIGBUS.
+ */
+static int check_present(const void *p, size_t n, bool want,
+			 const char *what)
+{
+	unsigned char *vec;
+	int ret = 0;
+	size_t i;
+
+	if (!n)
+		return 0;
+	vec = malloc(n);
+	if (!vec) {
+		ksft_print_msg("malloc: %s\n", strerror(errno));
+		return FAIL;
+	}
+	if (check_result(mincore((void *)p, n * psz, vec), 0,
+			 "mincore(%p, %zu pages) (%s)", p, n, what)) {
+		free(vec);
+		return FAIL;
+	}
+	for (i = 0; i < n; i++) {
+		if (!(vec[i] & 1) == want) {
+			ksft_print_msg("%s: page %zu of %zu at %p is %s, expected %s (mincore byte 0x%02x)\n",
+				       what, i, n, p,
+				       want ? "not present" : "present",
+				       want ? "present" : "not present",
+				       vec[i]);
+			ret = FAIL;
+			break;
+		}
+	}
+	free(vec);
+	return ret;
+}
+
 static int need_pages(size_t n)
 {
 	if (npages >= n)
@@ -436,6 +490,67 @@ static int need_pages(size_t n)
 static size_t zpage(void)
 {
 	return npages >= 3 ? 2 : npages - 1;
+}
+
+/* Helpers: children. */
+
+/* Wait for the child @pid and store its wait status in @status. */
+static int reap(pid_t pid, int *status)
+{
+	pid_t w;
+
+	do {
+		w = waitpid(pid, status, 0);
+	} while (w < 0 && errno == EINTR);
+	if (w == pid)
+		return 0;
+	ksft_print_msg("waitpid: %s\n", strerror(errno));
+	return FAIL;
+}
+
+/*
+ * fork() a child that runs @fn(@arg), for checks that must be made from
+ * another process, and exits with 0 if it returns 0.  The child prints its
+ * own diagnostics.  Returns the child's pid, or -1.
+ */
+static pid_t fork_child(int (*fn)(void *), void *arg)
+{
+	pid_t pid;
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0) {
+		ksft_print_msg("fork: %s\n", strerror(errno));
+	} else if (!pid) {
+		int ret;
+
+		alarm(CHILD_TIMEOUT);
+		ret = fn(arg);
+		fflush(stdout);
+		_exit(ret ? KSFT_FAIL : KSFT_PASS);
+	}
+	return pid;
+}
+
+/* Wait for a child of fork_child() and expect it to have passed. */
+static int expect_child_ok(pid_t pid, const char *what)
+{
+	int status;
+
+	if (reap(pid, &status))
+		return FAIL;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == KSFT_PASS)
+		return 0;
+	if (WIFSIGNALED(status))
+		ksft_print_msg("%s: the child died of %s\n", what,
+			       signame(WTERMSIG(status)));
+	else if (!WIFEXITED(status) || WEXITSTATUS(status) != KSFT_FAIL)
+		ksft_print_msg("%s: the child ended with wait status %#x\n",
+			       what, status);
+	else
+		ksft_print_msg("%s: the child failed (see above)\n", what);
+	return FAIL;
 }
 
 /* Helpers: children that are expected to die of a signal. */
@@ -526,7 +641,7 @@ static int expect_signal(bool share_vm, int (*fn)(void *), void *addr, int sig,
 	size_t stack_size = 256 * 1024;
 	void *stack = NULL;
 	int status, ret = FAIL;
-	pid_t pid, w;
+	pid_t pid;
 
 	fflush(stdout);
 	fflush(stderr);
@@ -549,13 +664,8 @@ static int expect_signal(bool share_vm, int (*fn)(void *), void *addr, int sig,
 			       strerror(errno));
 		goto out;
 	}
-	do {
-		w = waitpid(pid, &status, 0);
-	} while (w < 0 && errno == EINTR);
-	if (w != pid) {
-		ksft_print_msg("waitpid: %s\n", strerror(errno));
+	if (reap(pid, &status))
 		goto out;
-	}
 	if (WIFSIGNALED(status) && WTERMSIG(status) == sig) {
 		ret = 0;
 	} else if (WIFSIGNALED(status)) {
@@ -1502,29 +1612,683 @@ static int test_zap_insert_wrong_fd(void)
 	return check_marker(pz, z, "file A's page after ZAP and INSERT");
 }
 
-static int test_pages_param(void)
+/*
+ * ZAP the @n pages at @p, which map the buffer's pages from @first on and
+ * of which page @marked holds the marker, and check they are gone; INSERT
+ * them back one page at a time from the last one, so that each insert is at
+ * a page offset of its own inside the VMA, and check every page; then the
+ * same with one ZAP and one INSERT of the whole range.
+ */
+static int zap_insert_check(int fd, char *p, size_t first, size_t n,
+			    size_t marked, const char *what)
 {
+	char buf[160];
+	size_t i;
+
+	snprintf(buf, sizeof(buf), "%s, zapped", what);
+	if (zap(fd, p, n, 0, what) || check_present(p, n, false, buf))
+		return FAIL;
+	for (i = n; i--; )
+		if (insert(fd, p + i * psz, 1, 0, what))
+			return FAIL;
+	snprintf(buf, sizeof(buf), "%s, after ZAP and INSERT of each page",
+		 what);
+	if (check_present(p, n, true, buf) ||
+	    check_pages(p, first, n, marked, buf))
+		return FAIL;
+
+	snprintf(buf, sizeof(buf), "%s, after ZAP and INSERT of all pages",
+		 what);
+	if (zap(fd, p, n, 0, what) || insert(fd, p, n, 0, what) ||
+	    check_present(p, n, true, buf) ||
+	    check_pages(p, first, n, marked, buf))
+		return FAIL;
+	return 0;
+}
+
+static int test_insert_at_offset(void)
+{
+	size_t off = 3, n = npages - off;
 	char *p;
+	int fd, ret;
+
+	ret = need_pages(off + 2);
+	if (ret)
+		return ret;
+	fd = dev_open(O_RDWR);
+	if (fd < 0)
+		return FAIL;
+	p = map(fd, off, n, PROT_READ | PROT_WRITE);
+	if (!p)
+		return FAIL;
+	put_marker(p + psz);
+	return zap_insert_check(fd, p, off, n, 1, "mapping at a page offset");
+}
+
+static int test_insert_split_halves(void)
+{
+	size_t off = 1, n = npages - off, k, right;
+	char *p, *hole, *q;
+	int fd, ret;
+
+	ret = need_pages(off + 4);
+	if (ret)
+		return ret;
+	/* Left: pages [0, k) of the mapping, hole: [k, k + 2), right: the rest. */
+	k = (n - 2) / 2;
+	right = n - k - 2;
+	fd = dev_open(O_RDWR);
+	if (fd < 0)
+		return FAIL;
+	p = map(fd, off, n, PROT_READ | PROT_WRITE);
+	if (!p)
+		return FAIL;
+	hole = p + k * psz;
+	q = hole + 2 * psz;
+	put_marker(hole - psz);
+	put_marker(q + (right - 1) * psz);
+	if (check_result(munmap(hole, 2 * psz), 0, "munmap(middle 2 pages)"))
+		return FAIL;
+
+	if (zap(fd, hole, 2, EINVAL, "the hole") ||
+	    insert(fd, hole, 1, EINVAL, "the hole") ||
+	    zap(fd, hole - psz, 2, EINVAL, "left half's last page and the hole") ||
+	    zap(fd, p, n, EINVAL, "the whole mapping before the split"))
+		return FAIL;
+	if (check_present(p, k, true, "left half after the refused ZAPs") ||
+	    check_present(q, right, true, "right half after the refused ZAPs") ||
+	    check_pages(p, off, k, k - 1, "left half") ||
+	    check_pages(q, off + k + 2, right, right - 1, "right half"))
+		return FAIL;
+
+	if (zap_insert_check(fd, p, off, k, k - 1, "left half") ||
+	    zap_insert_check(fd, q, off + k + 2, right, right - 1,
+			     "right half"))
+		return FAIL;
+	/* Each INSERT filled its own half only. */
+	return check_pages(p, off, k, k - 1, "left half at the end");
+}
+
+static int test_insert_after_mremap(void)
+{
+	size_t off = 1, n = npages - off;
+	unsigned char vec;
+	char *res, *p, *q;
+	int fd, ret;
+
+	ret = need_pages(off + 2);
+	if (ret)
+		return ret;
+	fd = dev_open(O_RDWR);
+	if (fd < 0)
+		return FAIL;
+	/* The destination, with a guard page on each side. */
+	res = reserve(n + 2);
+	if (!res)
+		return FAIL;
+	p = map(fd, off, n, PROT_READ | PROT_WRITE);
+	if (!p)
+		return FAIL;
+	put_marker(p + psz);
+	q = mremap(p, n * psz, n * psz, MREMAP_MAYMOVE | MREMAP_FIXED,
+		   res + psz);
+	if (check_result(q == MAP_FAILED, 0, "mremap(MREMAP_MAYMOVE|MREMAP_FIXED)"))
+		return FAIL;
+	if (q != res + psz) {
+		ksft_print_msg("mremap(MREMAP_FIXED to %p) returned %p\n",
+			       res + psz, q);
+		return FAIL;
+	}
+	if (check_result(mincore(p, psz, &vec), ENOMEM,
+			 "mincore() of the old address") ||
+	    zap(fd, p, n, EINVAL, "old address of the moved mapping") ||
+	    insert(fd, p, 1, EINVAL, "old address of the moved mapping"))
+		return FAIL;
+	if (check_present(q, n, true, "moved mapping") ||
+	    check_pages(q, off, n, 1, "moved mapping"))
+		return FAIL;
+	return zap_insert_check(fd, q, off, n, 1, "moved mapping");
+}
+
+/* What a child that has the file is told of its parent's mapping of it. */
+struct foreign_call {
+	int fd;		/* the file, in the child */
+	__u64 addr;	/* the parent's mapping of the whole buffer */
+	__u64 zapped;	/* the page of it that the parent zapped */
+};
+
+/*
+ * In a child that has the file but not its parent's mapping of it: ZAP and
+ * INSERT on the parent's addresses are EINVAL, as the range is looked up in
+ * the child's own address space, where nothing is mapped there; the same
+ * calls on the child's own mapping of the file work, and it shows the
+ * parent's marker: the child has the very same file.
+ */
+static int foreign_calls(const struct foreign_call *fc)
+{
+	__u64 zapped = fc->addr + fc->zapped * psz;
+	char *own;
+
+	if (expect_range(fc->fd, RUST_MISC_DEV_ZAP, fc->addr, npages * psz,
+			 EINVAL, "parent's mapping, in the child") ||
+	    expect_range(fc->fd, RUST_MISC_DEV_ZAP, fc->addr, psz, EINVAL,
+			 "parent's first page, in the child") ||
+	    expect_range(fc->fd, RUST_MISC_DEV_INSERT, zapped, psz, EINVAL,
+			 "parent's zapped page, in the child") ||
+	    expect_range(fc->fd, RUST_MISC_DEV_INSERT, fc->addr, psz, EINVAL,
+			 "parent's first page, in the child"))
+		return FAIL;
+	own = map(fc->fd, fc->zapped, 1, PROT_READ | PROT_WRITE);
+	if (!own || zap(fc->fd, own, 1, 0, "child's own mapping") ||
+	    insert(fc->fd, own, 1, 0, "child's own mapping"))
+		return FAIL;
+	return check_marker(own, fc->zapped, "child's own mapping");
+}
+
+static int fork_foreign_calls(void *arg)
+{
+	return foreign_calls(arg);
+}
+
+/*
+ * Map the whole buffer of @fd at *@p, mark page zpage() and zap it, and
+ * describe it in @fc for a child.
+ */
+static int foreign_setup(int fd, char **p, struct foreign_call *fc)
+{
+	size_t z = zpage();
+
+	*p = map(fd, 0, npages, PROT_READ | PROT_WRITE);
+	if (!*p)
+		return FAIL;
+	put_marker(*p + z * psz);
+	if (zap(fd, *p + z * psz, 1, 0, "page for the child to INSERT"))
+		return FAIL;
+	*fc = (struct foreign_call){ .fd = fd, .addr = u64p(*p), .zapped = z };
+	return 0;
+}
+
+/*
+ * After foreign_calls() in a child: the parent's mapping @p is as it was,
+ * every page mapped with its bytes but the zapped one, which is still
+ * zapped and gets its marker back by the parent's own INSERT.
+ */
+static int check_foreign_untouched(int fd, char *p)
+{
+	size_t z = zpage();
+
+	if (check_present(p, z, true, "parent's pages before the zapped one") ||
+	    check_present(p + z * psz, 1, false, "parent's zapped page") ||
+	    check_present(p + (z + 1) * psz, npages - z - 1, true,
+			  "parent's pages after the zapped one"))
+		return FAIL;
+	if (insert(fd, p + z * psz, 1, 0, "parent's zapped page, by the parent"))
+		return FAIL;
+	return check_pages(p, 0, npages, z, "parent's mapping after the child");
+}
+
+static int test_foreign_range_fork(void)
+{
+	struct foreign_call fc;
+	pid_t pid;
+	char *p;
+	int fd, ret;
+
+	ret = need_pages(2);
+	if (ret)
+		return ret;
+	fd = dev_open(O_RDWR);
+	if (fd < 0 || foreign_setup(fd, &p, &fc))
+		return FAIL;
+	/* VM_DONTCOPY: the child has the file, not the mapping. */
+	pid = fork_child(fork_foreign_calls, &fc);
+	if (pid < 0 || expect_child_ok(pid, "forked child"))
+		return FAIL;
+	return check_foreign_untouched(fd, p);
+}
+
+/* Send @fd and @len bytes of @data over the unix socket @sock. */
+static int send_fd(int sock, int fd, const void *data, size_t len)
+{
+	union {
+		struct cmsghdr hdr;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} cmsg;
+	struct iovec iov = { .iov_base = (void *)data, .iov_len = len };
+	struct msghdr msg = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = cmsg.buf,
+		.msg_controllen = sizeof(cmsg.buf),
+	};
+	struct cmsghdr *c;
+	ssize_t ret;
+
+	memset(&cmsg, 0, sizeof(cmsg));
+	c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	ret = sendmsg(sock, &msg, 0);
+	if (ret == (ssize_t)len)
+		return 0;
+	ksft_print_msg("sendmsg: %s\n", ret < 0 ? strerror(errno) : "short");
+	return FAIL;
+}
+
+/*
+ * Receive a descriptor and exactly @len bytes into @data from the unix
+ * socket @sock.  Returns the descriptor, or -1.
+ */
+static int recv_fd(int sock, void *data, size_t len)
+{
+	union {
+		struct cmsghdr hdr;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} cmsg;
+	struct iovec iov = { .iov_base = data, .iov_len = len };
+	struct msghdr msg = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = cmsg.buf,
+		.msg_controllen = sizeof(cmsg.buf),
+	};
+	struct cmsghdr *c;
+	ssize_t ret;
 	int fd;
 
-	if (!param_ok) {
-		ksft_print_msg("cannot read %s: %s\n", PAGES_PARAM, param_err);
+	ret = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	if (ret != (ssize_t)len) {
+		ksft_print_msg("recvmsg: %s\n", ret < 0 ? strerror(errno) :
+			       ret ? "short message" : "end of file");
+		return -1;
+	}
+	c = CMSG_FIRSTHDR(&msg);
+	if ((msg.msg_flags & MSG_CTRUNC) || !c || c->cmsg_level != SOL_SOCKET ||
+	    c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof(int))) {
+		ksft_print_msg("recvmsg: no descriptor in the message\n");
+		return -1;
+	}
+	memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	return fd;
+}
+
+/*
+ * Fork a child that runs @child(@chan) before the file is even opened, so
+ * that it inherits neither the file nor the mapping; then open and map the
+ * file, give it to the child with @give over @chan[1] (the child has
+ * @chan[0]), and check that the child's calls left the mapping alone.
+ */
+static int foreign_unrelated(int chan[2], int (*child)(void *),
+			     int (*give)(int chan, const struct foreign_call *fc),
+			     const char *what)
+{
+	struct foreign_call fc;
+	int fd, ret;
+	pid_t pid;
+	char *p;
+
+	pid = fork_child(child, chan);
+	if (pid < 0)
+		return FAIL;
+	close(chan[0]);
+	fd = dev_open(O_RDWR);
+	ret = fd < 0 || foreign_setup(fd, &p, &fc) || give(chan[1], &fc);
+	/* If that failed, the end of file ends the child. */
+	close(chan[1]);
+	if (expect_child_ok(pid, what) || ret)
+		return FAIL;
+	return check_foreign_untouched(fd, p);
+}
+
+static int give_by_scm_rights(int chan, const struct foreign_call *fc)
+{
+	return send_fd(chan, fc->fd, fc, sizeof(*fc));
+}
+
+static int scm_rights_foreign_calls(void *arg)
+{
+	int *chan = arg;
+	struct foreign_call fc;
+
+	close(chan[1]);
+	fc.fd = recv_fd(chan[0], &fc, sizeof(fc));
+	if (fc.fd < 0)
+		return FAIL;
+	return foreign_calls(&fc);
+}
+
+static int test_foreign_range_scm_rights(void)
+{
+	int sv[2], ret;
+
+	ret = need_pages(2);
+	if (ret)
+		return ret;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv)) {
+		ret = errno;
+		ksft_print_msg("socketpair(AF_UNIX): %s (%s)\n", errname(ret),
+			       strerror(ret));
+		/* /proc/net/unix is there if the kernel has unix sockets. */
+		if (access("/proc/net/unix", F_OK)) {
+			ksft_print_msg("no /proc/net/unix: a kernel without CONFIG_UNIX\n");
+			return KSFT_SKIP;
+		}
 		return FAIL;
 	}
-	if (param_pages != expect_pages) {
-		ksft_print_msg("%s is %lu, expected %zu (--pages)\n",
-			       PAGES_PARAM, param_pages, expect_pages);
+	return foreign_unrelated(sv, scm_rights_foreign_calls,
+				 give_by_scm_rights,
+				 "process that got the file by SCM_RIGHTS");
+}
+
+/* The child takes the file from our file table, @fc->fd in it. */
+static int give_by_pidfd(int chan, const struct foreign_call *fc)
+{
+	ssize_t ret = write(chan, fc, sizeof(*fc));
+
+	if (ret == sizeof(*fc))
+		return 0;
+	ksft_print_msg("write to the pipe: %s\n", ret < 0 ? strerror(errno) :
+		       "short");
+	return FAIL;
+}
+
+static int pidfd_foreign_calls(void *arg)
+{
+	int *chan = arg, pidfd;
+	struct foreign_call fc;
+	ssize_t ret;
+
+	close(chan[1]);
+	ret = read(chan[0], &fc, sizeof(fc));
+	if (ret != sizeof(fc)) {
+		ksft_print_msg("read from the pipe: %s\n",
+			       ret < 0 ? strerror(errno) :
+			       ret ? "short" : "end of file");
 		return FAIL;
 	}
+	pidfd = syscall(SYS_pidfd_open, getppid(), 0);
+	if (pidfd < 0) {
+		ksft_print_msg("pidfd_open(parent): %s\n", strerror(errno));
+		return FAIL;
+	}
+	fc.fd = syscall(SYS_pidfd_getfd, pidfd, fc.fd, 0);
+	if (fc.fd < 0) {
+		ksft_print_msg("pidfd_getfd(parent's file): %s\n",
+			       strerror(errno));
+		return FAIL;
+	}
+	return foreign_calls(&fc);
+}
+
+static int test_foreign_range_pidfd_getfd(void)
+{
+	int pfd[2], ret;
+
+	ret = need_pages(2);
+	if (ret)
+		return ret;
+	if (pipe2(pfd, O_CLOEXEC)) {
+		ksft_print_msg("pipe: %s\n", strerror(errno));
+		return FAIL;
+	}
+	return foreign_unrelated(pfd, pidfd_foreign_calls, give_by_pidfd,
+				 "process that got the file by pidfd_getfd()");
+}
+
+static int test_insert_keeps_prot_read(void)
+{
+	size_t z = zpage();
+	char *p, *w;
+	int fd;
+
+	fd = dev_open(O_RDWR);
+	if (fd < 0)
+		return FAIL;
+	p = map(fd, 0, npages, PROT_READ);
+	w = map(fd, z, 1, PROT_READ | PROT_WRITE);
+	if (!p || !w)
+		return FAIL;
+	put_marker(w);
+	if (zap_insert_check(fd, p, 0, npages, z, "read-only mapping"))
+		return FAIL;
+	if (expect_signal(true, touch_write, p + z * psz, SIGSEGV, SEGV_ACCERR,
+			  "write to the read-only mapping after ZAP and INSERT") ||
+	    expect_signal(true, touch_write, p, SIGSEGV, SEGV_ACCERR,
+			  "write to the read-only mapping after ZAP and INSERT"))
+		return FAIL;
+	return check_pages(p, 0, npages, z, "read-only mapping after the writes");
+}
+
+static int test_insert_keeps_prot_none(void)
+{
+	size_t z = zpage();
+	char *p, *w;
+	int fd;
+
+	fd = dev_open(O_RDWR);
+	if (fd < 0)
+		return FAIL;
+	/* The sample takes PROT_NONE mappings, and inserts their pages. */
+	p = map(fd, 0, npages, PROT_NONE);
+	w = map(fd, z, 1, PROT_READ | PROT_WRITE);
+	if (!p || !w)
+		return FAIL;
+	put_marker(w);
+	if (check_present(p, npages, true, "fresh PROT_NONE mapping") ||
+	    expect_signal(true, touch_read, p + z * psz, SIGSEGV, SEGV_ACCERR,
+			  "read of the PROT_NONE mapping"))
+		return FAIL;
+	if (zap(fd, p, npages, 0, "PROT_NONE mapping") ||
+	    check_present(p, npages, false, "zapped PROT_NONE mapping") ||
+	    insert(fd, p, npages, 0, "PROT_NONE mapping") ||
+	    check_present(p, npages, true, "PROT_NONE mapping after INSERT") ||
+	    insert(fd, p + z * psz, 1, EBUSY, "PROT_NONE page just inserted"))
+		return FAIL;
+	if (expect_signal(true, touch_read, p + z * psz, SIGSEGV, SEGV_ACCERR,
+			  "read of the PROT_NONE mapping after ZAP and INSERT") ||
+	    expect_signal(true, touch_write, p, SIGSEGV, SEGV_ACCERR,
+			  "write to the PROT_NONE mapping after ZAP and INSERT"))
+		return FAIL;
+	/* The inserted pages are the right ones. */
+	if (check_result(mprotect(p, npages * psz, PROT_READ), 0,
+			 "mprotect(R) of the PROT_NONE mapping"))
+		return FAIL;
+	return check_pages(p, 0, npages, z,
+			   "PROT_NONE mapping after ZAP, INSERT and mprotect(R)");
+}
+
+static int test_insert_busy_partial(void)
+{
+	char *p;
+	int fd, ret;
+
+	/* Pages 0 and 1 zapped, 2 mapped, 3 and 4 zapped. */
+	ret = need_pages(5);
+	if (ret)
+		return ret;
 	fd = dev_open(O_RDWR);
 	if (fd < 0)
 		return FAIL;
 	p = map(fd, 0, npages, PROT_READ | PROT_WRITE);
-	if (!p || check_pattern(p + (npages - 1) * psz, npages - 1, 1,
-				"last page of the buffer"))
+	if (!p)
+		return FAIL;
+	put_marker(p + psz);
+	put_marker(p + 2 * psz);
+	put_marker(p + 4 * psz);
+	if (zap(fd, p, 2, 0, "pages 0 and 1") ||
+	    zap(fd, p + 3 * psz, 2, 0, "pages 3 and 4"))
+		return FAIL;
+	if (insert(fd, p, 5, EBUSY, "pages 0 to 4, page 2 mapped"))
+		return FAIL;
+	/* The pages are inserted in order, up to the busy one. */
+	if (check_present(p, 3, true, "pages 0 to 2 after the refused INSERT") ||
+	    check_present(p + 3 * psz, 2, false,
+			  "pages 3 and 4 after the refused INSERT"))
+		return FAIL;
+	if (check_pattern(p, 0, 1, "page 0 after the refused INSERT") ||
+	    check_marker(p + psz, 1, "page 1 after the refused INSERT") ||
+	    check_marker(p + 2 * psz, 2, "page 2 after the refused INSERT"))
+		return FAIL;
+	if (expect_signal(true, touch_read, p + 3 * psz, SIGBUS, BUS_ADRERR,
+			  "read of page 3 after the refused INSERT") ||
+	    expect_signal(true, touch_read, p + 4 * psz, SIGBUS, BUS_ADRERR,
+			  "read of page 4 after the refused INSERT"))
+		return FAIL;
+	if (insert(fd, p + 3 * psz, 2, 0, "pages 3 and 4"))
+		return FAIL;
+	if (check_pattern(p + 3 * psz, 3, 1, "page 3 after its INSERT") ||
+	    check_marker(p + 4 * psz, 4, "page 4 after its INSERT"))
+		return FAIL;
+	return check_pattern(p + 5 * psz, 5, npages - 5, "pages after page 4");
+}
+
+/*
+ * Store in @flags the VmFlags of the mapping of /proc/self/smaps that is
+ * exactly the @n pages at @p, with a space before and after each flag.
+ */
+static int get_vmflags(const void *p, size_t n, char *flags, size_t size)
+{
+	unsigned long start, end;
+	bool found = false;
+	char line[512];
+	FILE *f;
+
+	f = fopen("/proc/self/smaps", "re");
+	if (!f) {
+		ksft_print_msg("/proc/self/smaps: %s\n", strerror(errno));
+		return FAIL;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char perms[8];
+
+		if (sscanf(line, "%lx-%lx %7s ", &start, &end, perms) == 3) {
+			if (found)
+				break;
+			found = start == (uintptr_t)p;
+			if (found && end != start + n * psz) {
+				ksft_print_msg("smaps: the mapping at %p ends at %#lx, expected %#lx\n",
+					       p, end, start + n * psz);
+				fclose(f);
+				return FAIL;
+			}
+			continue;
+		}
+		if (found && !strncmp(line, "VmFlags:", 8)) {
+			size_t len = strcspn(line, "\n");
+
+			while (len > 8 && line[len - 1] == ' ')
+				len--;
+			line[len] = '\0';
+			snprintf(flags, size, "%s ", line + 8);
+			fclose(f);
+			return 0;
+		}
+	}
+	fclose(f);
+	ksft_print_msg("smaps: %s for the mapping at %p\n",
+		       found ? "no VmFlags" : "no entry", p);
+	return FAIL;
+}
+
+/* Check that the VmFlags @flags of get_vmflags() have @flag, or not. */
+static int check_vmflag(const char *flags, const char *flag, bool want,
+			const char *what)
+{
+	char pad[8];
+
+	snprintf(pad, sizeof(pad), " %s ", flag);
+	if (!strstr(flags, pad) != want)
+		return 0;
+	ksft_print_msg("%s: VmFlags%s%s \"%s\"\n", what, flags,
+		       want ? "lack" : "have", flag);
+	return FAIL;
+}
+
+/* Check the VmFlags of the @n pages at @p; "mw" only if @maywrite. */
+static int check_vmflags(const void *p, size_t n, bool maywrite,
+			 const char *what)
+{
+	char flags[512];
+
+	if (get_vmflags(p, n, flags, sizeof(flags)) ||
+	    check_vmflag(flags, "mm", true, what) ||	/* VM_MIXEDMAP */
+	    check_vmflag(flags, "de", true, what) ||	/* VM_DONTEXPAND */
+	    check_vmflag(flags, "dc", true, what) ||	/* VM_DONTCOPY */
+	    check_vmflag(flags, "me", false, what) ||	/* VM_MAYEXEC */
+	    check_vmflag(flags, "mw", maywrite, what))	/* VM_MAYWRITE */
+		return FAIL;
+	return 0;
+}
+
+static int test_smaps_vmflags(void)
+{
+	char *rw, *ro;
+	int fd;
+
+	fd = dev_open(O_RDWR);
+	if (fd < 0)
+		return FAIL;
+	/* An O_RDWR file: the kernel would leave VM_MAYWRITE to both. */
+	rw = map(fd, 0, npages, PROT_READ | PROT_WRITE);
+	ro = map(fd, 0, npages, PROT_READ);
+	if (!rw || !ro)
+		return FAIL;
+	if (check_vmflags(rw, npages, true, "read-write mapping") ||
+	    check_vmflags(ro, npages, false, "read-only mapping"))
+		return FAIL;
+	return 0;
+}
+
+static int test_fresh_map_present(void)
+{
+	size_t z = zpage();
+	char *p;
+	int fd;
+
+	fd = dev_open(O_RDWR);
+	if (fd < 0)
+		return FAIL;
+	p = map(fd, 0, npages, PROT_READ | PROT_WRITE);
+	if (!p)
+		return FAIL;
+	/* Before any access: mmap() inserted every page. */
+	if (check_present(p, npages, true, "fresh mapping"))
+		return FAIL;
+	/* mincore() does tell a missing page. */
+	if (zap(fd, p + z * psz, 1, 0, "one page") ||
+	    check_present(p + z * psz, 1, false, "zapped page"))
+		return FAIL;
+	return 0;
+}
+
+static int test_buffer_size_by_mmap(void)
+{
+	char *p;
+	int fd;
+
+	fd = dev_open(O_RDWR);
+	if (fd < 0)
+		return FAIL;
+	p = map(fd, 0, npages, PROT_READ);
+	if (!p || check_pattern(p, 0, npages, "mapping of --pages pages"))
 		return FAIL;
 	return expect_mmap_err(fd, 0, (npages + 1) * psz, PROT_READ,
-			       MAP_SHARED, EINVAL, "pages + 1");
+			       MAP_SHARED, EINVAL, "--pages + 1 pages");
+}
+
+static int test_pages_param_no_sysfs(void)
+{
+	struct stat st;
+
+	if (stat("/sys/module", &st)) {
+		ksft_print_msg("/sys/module: %s; is sysfs mounted?\n",
+			       strerror(errno));
+		return KSFT_SKIP;
+	}
+	return check_result(stat(PAGES_PARAM, &st), ENOENT, "stat(%s)",
+			    PAGES_PARAM);
 }
 
 static int test_zap_insert_len_overflow(void)
@@ -1591,7 +2355,19 @@ static const struct test_case cases[] = {
 	CASE(foreign_vma_anon),
 	CASE(foreign_vma_other_file),
 	CASE(zap_insert_wrong_fd),
-	CASE(pages_param),
+	CASE(insert_at_offset),
+	CASE(insert_split_halves),
+	CASE(insert_after_mremap),
+	CASE(foreign_range_fork),
+	CASE(foreign_range_scm_rights),
+	CASE(foreign_range_pidfd_getfd),
+	CASE(insert_keeps_prot_read),
+	CASE(insert_keeps_prot_none),
+	CASE(insert_busy_partial),
+	CASE(smaps_vmflags),
+	CASE(fresh_map_present),
+	CASE(buffer_size_by_mmap),
+	CASE(pages_param_no_sysfs),
 	/* Last: a driver that overflows here may take the kernel down. */
 	CASE(zap_insert_len_overflow),
 };
