@@ -198,8 +198,7 @@ mod rust_mm {
     /// Maps `len` bytes of `file` (or anonymous memory) into the test's address space.
     ///
     /// The first call gives the test thread its address space with `kthread_use_mm()`, which
-    /// changes `current->mm`: by the rules of `CurrentTask`, no `current!()` handle may be alive
-    /// across a call.
+    /// changes `current->mm` from null; the address space stays until the thread exits.
     fn mmap(file: Option<&File>, len: usize, prot: u32, flags: u32, pgoff: usize) -> Result<usize> {
         // SAFETY: Just an FFI call; it returns the running test or null.
         let test = unsafe { bindings::kunit_get_current_test() };
@@ -270,10 +269,11 @@ mod rust_mm {
 
     /// Whether the `async_put_work` of `mm` is queued and has not started: `work_pending()`.
     fn async_put_pending(mm: &Mm) -> bool {
-        // SAFETY: As in `mm_users`, the field is valid for reads. `data` is an `atomic_long_t`
-        // only written with atomic operations (it is zero, from `mm_alloc()`, until
-        // `mmput_async()` initialises the work), and `work_pending()` is a `test_bit()` on it,
-        // i.e. a volatile load of an aligned `long`, which is what this is.
+        // SAFETY: As in `mm_users`, the field is valid for reads. `data` is an `atomic_long_t`:
+        // zero from `mm_alloc()`, set plainly by `INIT_WORK` in `mmput_async()` on this thread
+        // before this read, and otherwise only written atomically by the workqueue code.
+        // `work_pending()` is a `test_bit()` on it, a volatile load of an aligned `long`, which
+        // is what this is.
         let data = unsafe {
             ptr::read_volatile(ptr::addr_of!(
                 (*mm.as_raw()).__bindgen_anon_1.async_put_work.data.counter
@@ -823,6 +823,8 @@ mod rust_mm {
         Ok(())
     }
 
+    // With `PREEMPT_RT`, a spinlock does not disable preemption, so the worker could run first.
+    #[cfg(not(CONFIG_PREEMPT_RT))]
     #[test]
     fn mmput_async_drops_the_last_user() -> Result {
         let user = new_mm()?;
@@ -835,7 +837,8 @@ mod rust_mm {
         // The last reference goes where `mmput()` may not sleep. `mmput_async()` only queues the
         // teardown on this CPU's workqueue, whose worker cannot run before the unlock: the work is
         // still pending then. A plain `mmput()` would tear the mm down right here, in atomic
-        // context, and leave no work queued.
+        // context, and leave no work queued. The work goes to this CPU's `system_wq` pool, whose
+        // workers are bound to this CPU.
         let lock = KBox::pin_init(kernel::new_spinlock!(()), GFP_KERNEL)?;
         let guard = lock.lock();
         drop(user);

@@ -4,8 +4,8 @@
 //!
 //! Integers are parsed from strings in the notation of Rust and C integer literals: an optional
 //! `-`, then a prefix that gives the radix (`0x` or `0X` for 16, `0o`, `0O` or just `0` for 8,
-//! `0b` or `0B` for 2, none for 10) and the digits. Every string that `kstrtol()` and
-//! `kstrtoul()` accept without a trailing newline is accepted, with the same value.
+//! `0b` or `0B` for 2, none for 10) and the digits. An optional `+` may come first instead of
+//! the `-`, as for `kstrtol()`; unlike it, there is no trailing newline.
 
 use crate::{
     error::{code::EINVAL, Result},
@@ -34,9 +34,14 @@ fn strip_radix(digits: &[u8]) -> (u32, &[u8]) {
 fn sign_and_magnitude(src: &BStr) -> Result<(bool, u64)> {
     let (negative, rest) = match &**src {
         [b'-', rest @ ..] => (true, rest),
+        [b'+', rest @ ..] => (false, rest),
         rest => (false, rest),
     };
     let (radix, digits) = strip_radix(rest);
+    // `from_str_radix` would take a sign of its own: `-+5`, `0x+5`.
+    if !digits.first().is_some_and(u8::is_ascii_alphanumeric) {
+        return Err(EINVAL);
+    }
     let digits = core::str::from_utf8(digits).map_err(|_| EINVAL)?;
     let magnitude = u64::from_str_radix(digits, radix).map_err(|_| EINVAL)?;
     Ok((negative, magnitude))
@@ -70,6 +75,9 @@ fn sign_and_magnitude(src: &BStr) -> Result<(bool, u64)> {
 /// assert_eq!(u32::from_str(b_str!("0x")), Err(EINVAL));
 /// assert_eq!(u32::from_str(b_str!("16 pages")), Err(EINVAL));
 /// assert_eq!(u32::from_str(b_str!("")), Err(EINVAL));
+/// assert_eq!(u32::from_str(b_str!("+0x10")), Ok(16));
+/// assert_eq!(i32::from_str(b_str!("-+5")), Err(EINVAL));
+/// assert_eq!(u32::from_str(b_str!("0x+5")), Err(EINVAL));
 /// ```
 pub trait ParseInt: private::Sealed + Sized {
     /// Parses `src` as an integer of this type.
