@@ -22,19 +22,31 @@ JOBS		?= $(shell nproc)
 GUEST_TIMEOUT	?= 300
 
 # What 'make test' walks, in order; each stage records its cases in
-# build/results/$(ARCH)-$(FLAVOUR)/<stage>.  kunit-nosmp builds and runs the
-# nosmp flavour as well.
-# arm64 always has SMP (it selects it), so the nosmp flavour is x86_64's.
-TEST_STAGES	:= lint kunit kunit-xfail $(if $(filter x86_64,$(ARCH)),kunit-nosmp) \
-		   compile-fail modules guest
+# build/results/$(ARCH)-$(FLAVOUR)/<stage>.  A stage named STAGE-FLAVOUR is
+# STAGE on the kernel of that flavour, built in its own build/$(ARCH)-FLAVOUR/:
+# nosmp has no SMP, debug has KASAN, lockdep and kmemleak (x86_64 only:
+# arm64 always has SMP, and one debug kernel is what the CI budget allows).
+# stress and fuzz run on the debug kernel.
+FLAVOUR_STAGES	:= $(if $(filter x86_64,$(ARCH)),kunit-nosmp kunit-debug modules-debug guest-debug)
+TEST_STAGES	:= lint kunit kunit-xfail compile-fail modules guest \
+		   $(FLAVOUR_STAGES) $(if $(filter x86_64,$(ARCH)),stress fuzz)
 # The KUnit suites that must have run and passed, and the cases of each
 # flavour that must have passed rather than been skipped by their #[cfg].
 KUNIT_SUITES	:= rust_doctests_kernel rust_kernel_kunit rust_mm
 KUNIT_CASES_default := lock_vma_under_rcu_locks_one_vma
 KUNIT_CASES_nosmp := lock_vma_under_rcu_without_per_vma_locks
+KUNIT_CASES_debug := lock_vma_under_rcu_locks_one_vma
 # The main KUnit run leaves out the suite that fails on purpose, which
 # kunit-xfail runs on its own.
 KUNIT_XFAIL	:= --filter=module!=rust_xfail_test
+# The boots of each guest stage (port/guest-test.sh lists them).
+GUEST_BOOTS	:= default pages4 module
+# The fuzz stage's operations, and its seed (random unless given: the
+# stage prints it, and FUZZ_SEED=N replays that run).
+FUZZ_OPS	?= 100000
+ifeq ($(origin FUZZ_SEED),undefined)
+FUZZ_SEED	:= $(shell echo $$((RANDOM * 32768 + RANDOM)))
+endif
 
 # Everything below is derived.
 ifneq ($(BASE),)
@@ -77,7 +89,7 @@ KUNIT_OPTS	:= --arch=$(ARCH) --build_dir=$(O) \
 		   $(addprefix --make_options=,$(KTOOLS))
 
 .PHONY: help setup rustavailable tree config kernel kunit progs test run shell rustfmtcheck clean \
-	$(addprefix stage-,$(TEST_STAGES))
+	$(addprefix stage-,$(TEST_STAGES) kunit-nosmp kunit-debug modules-debug guest-debug stress fuzz)
 
 help:
 	@echo 'Targets:'
@@ -96,6 +108,7 @@ help:
 	@echo 'Variables:'
 	@echo '  BASE=/path    use this 6.12.y tree instead of Debian'"'"'s linux-source-6.12'
 	@echo '  ARCH=$(ARCH)  FLAVOUR=$(FLAVOUR)  JOBS=$(JOBS)  GUEST_TIMEOUT=$(GUEST_TIMEOUT)'
+	@echo '  FUZZ_SEED=N   replay the fuzz stage'"'"'s run of that seed (FUZZ_OPS=$(FUZZ_OPS))'
 
 setup:
 	@port/setup.sh '$(KERNEL_DEB)' $(RUST_VERSION) $(BINDGEN_VERSION) $(ARCH)
@@ -140,22 +153,24 @@ test:
 	else echo 'test: the kernel did not build, so no stage ran' >&2; fi
 	@port/total.sh $(RESULTS) $(TEST_STAGES)
 
-KUNIT_STAGE	?= kunit
+# The suffix of the names a flavour's stages are recorded under.
+SUFFIX		?=
 
 stage-kunit: $(KERNEL_DEP)
 	@KUNIT_SUITES='$(KUNIT_SUITES)' KUNIT_CASES='$(KUNIT_CASES_$(FLAVOUR))' \
-	  port/kunit.sh $(RESULTS) $(KUNIT_STAGE) $(O) $(KUNIT) $(KUNIT_OPTS) \
+	  port/kunit.sh $(RESULTS) kunit$(SUFFIX) $(O) $(KUNIT) $(KUNIT_OPTS) \
 	  --jobs=$(JOBS) --timeout=$(GUEST_TIMEOUT) '$(KUNIT_XFAIL)'
 
 # The suite that fails on purpose, in a kunit.py run of its own.
 stage-kunit-xfail: $(KERNEL_DEP)
 	@port/kunit-xfail.sh $(RESULTS) $(O) $(KUNIT) $(KUNIT_OPTS) --timeout=$(GUEST_TIMEOUT)
 
-# The KUnit suites on the nosmp flavour (no per-VMA lock), built in
-# build/$(ARCH)-nosmp/ and recorded with this flavour's stages.
-stage-kunit-nosmp:
-	@$(MAKE) --no-print-directory FLAVOUR=nosmp NODEPS= RESULTS=$(RESULTS) \
-	  KUNIT_STAGE=kunit-nosmp stage-kunit
+# stage-STAGE-FLAVOUR: stage-STAGE on the FLAVOUR kernel (built first if it
+# is not up to date), recorded with this flavour's stages.
+flavour_of	= $(lastword $(subst -, ,$(1)))
+stage-kunit-nosmp stage-kunit-debug stage-modules-debug stage-guest-debug:
+	@$(MAKE) --no-print-directory FLAVOUR=$(call flavour_of,$@) SUFFIX=-$(call flavour_of,$@) \
+	  NODEPS= RESULTS=$(RESULTS) $(patsubst %-$(call flavour_of,$@),%,$@)
 
 # checkpatch on the patches and the port's files, rustfmt on its Rust, and
 # vmlinux of a configuration with CONFIG_KUNIT=m (built in its own folder).
@@ -187,7 +202,8 @@ stage-modules: $(KERNEL_DEP)
 GUEST_CC_x86_64	:= gcc
 GUEST_CC_arm64	:= aarch64-linux-gnu-gcc
 SELFTESTS	:= $(TREE)/tools/testing/selftests
-GUEST_PROGS	:= rust_misc_device_test rust_misc_device_unload rust_misc_device_demo
+GUEST_PROGS	:= rust_misc_device_test rust_misc_device_unload rust_misc_device_demo \
+		   rust_misc_device_stress rust_misc_device_fuzz
 
 # Built by the selftest's own Makefile (kselftest's lib.mk), against the
 # test kernel's UAPI headers.
@@ -198,8 +214,21 @@ progs: $(KERNEL_DEP)
 	  KHDR_INCLUDES='-isystem $(O)/usr/include' USERCFLAGS=-Werror
 
 stage-guest: progs $(if $(NODEPS),,stage-modules)
-	@port/guest-test.sh $(ARCH) $(O) $(RESULTS) $(GUEST_TIMEOUT) \
+	@port/guest-test.sh $(ARCH) $(O) $(RESULTS) guest$(SUFFIX) $(GUEST_TIMEOUT) '$(GUEST_BOOTS)' \
 	  $(addprefix $(O)/progs/,$(GUEST_PROGS)) $(GUEST_KOS)
+
+# Concurrent stress and a seeded fuzzer, on the debug kernel, whose
+# checkers turn a bug into a report; each boot ends with a kmemleak scan and
+# a count of the free pages.
+stage-stress stage-fuzz:
+ifeq ($(FLAVOUR),debug)
+	@$(MAKE) --no-print-directory progs
+	@FUZZ_SEED=$(FUZZ_SEED) FUZZ_OPS=$(FUZZ_OPS) \
+	  port/guest-test.sh $(ARCH) $(O) $(RESULTS) $(@:stage-%=%) $(GUEST_TIMEOUT) $(@:stage-%=%) \
+	  $(addprefix $(O)/progs/,$(GUEST_PROGS))
+else
+	@$(MAKE) --no-print-directory FLAVOUR=debug NODEPS= RESULTS=$(RESULTS) $@
+endif
 
 run: progs
 	@port/guest.sh $(ARCH) $(O) run $(GUEST_TIMEOUT) quiet port/guest/run.job \

@@ -37,19 +37,21 @@ esac
 [ -f "$kernel" ] || die "no kernel at $kernel: run 'make kernel' first"
 command -v "${qemu[0]}" >/dev/null || die "${qemu[0]} not found: run 'make setup'"
 
-# The initramfs: busybox, /init, the job and the programs.
+# The initramfs: busybox, /init, the job, the functions jobs share and the
+# programs.
 root=$build/guest/$name
 rm -rf "$root" && mkdir -p "$root/bin" "$root/proc" "$root/sys" "$root/dev" "$root/tmp"
 cp $busybox "$root/bin/busybox" || die "no $busybox: run 'make setup ARCH=$arch'"
 cp "$(dirname "$0")/guest/init" "$root/init"
 cp "$job" "$root/job"
+cp "$(dirname "$0")/guest/lib.sh" "$root/lib.sh"
 for f in "$@"; do cp "$f" "$root/bin/" || die "cannot copy $f into the guest"; done
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) > "$root.cpio" ||
 	die "cannot make $root.cpio"
 
 cmd=("${qemu[@]}" -nodefaults -nographic -no-reboot -accel tcg -m 512 -smp 2
      -kernel "$kernel" -initrd "$root.cpio"
-     -append "console=$console panic=-1 kunit.enable=0 $cmdline")
+     -append "console=$console panic=-1 kunit.enable=0 log_buf_len=8M $cmdline")
 if [ "$timeout" = interactive ]; then
 	exec "${cmd[@]}" -serial mon:stdio
 fi
@@ -60,5 +62,9 @@ rc=${PIPESTATUS[0]}
 [ "$rc" != 124 ] || die "$name: the guest did not finish within $timeout s (log: $log)"
 status=$(sed -n 's/^port-guest: exit \([0-9]*\).*/\1/p' "$log" | tail -n 1)
 [ -n "$status" ] || die "$name: the guest ended without reporting (QEMU exit $rc, log: $log)"
+# The dump must start at the boot banner: a log that wrapped may have lost
+# a report.
+sed -n '/^port-guest: kernel log follows$/,$p' "$log" | grep -q '^Linux version' ||
+	die "$name: the kernel log does not start at boot: it wrapped (log: $log)"
 "$(dirname "$0")/scan-log.sh" "$log" || exit 1
 exit "$status"
