@@ -40,12 +40,14 @@ while read -r name cases job cmdline; do
 		f=1
 	fi
 	echo "$stage $name: $p passed, $f failed, $k skipped"
+	[ "$name" != fuzz ] ||
+		echo "$stage: seed ${FUZZ_SEED:-}: 'make stage-fuzz FUZZ_SEED=${FUZZ_SEED:-}' replays this run"
 	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + k))
 done <<'LIST'
 default 65 test.job
 pages4 49 pages.job rust_misc_device.pages=4
 module 15 module.job initcall_blacklist=__rust_misc_device_init
-stress 4 stress.job
+stress 5 stress.job
 fuzz 3 fuzz.job norandmaps fuzz_seed=${FUZZ_SEED:-} fuzz_ops=${FUZZ_OPS:-}
 LIST
 for b in $boots; do

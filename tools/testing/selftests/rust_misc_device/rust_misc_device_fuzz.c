@@ -191,7 +191,7 @@ static __printf(1, 2) void trace(const char *fmt, ...)
 }
 
 /* Report the first difference from the model, and end the run. */
-static __printf(1, 2) __attribute__((noreturn)) void mismatch(const char *fmt, ...)
+static __printf(1, 2) void mismatch(const char *fmt, ...)
 {
 	char what[512];
 	va_list ap;
@@ -349,12 +349,11 @@ static int pick_fd(int *file)
 /* Loads and stores that may fault. */
 
 static sigjmp_buf fault_jmp;
-static volatile sig_atomic_t fault_sig;
 
+/* The signal number is what sigsetjmp() returns the second time. */
 static void on_fault(int sig)
 {
-	fault_sig = sig;
-	siglongjmp(fault_jmp, 1);
+	siglongjmp(fault_jmp, sig);
 }
 
 /* The signal a load (or a store, @write) at mapped page @p raises, or 0. */
@@ -367,21 +366,24 @@ static int access_signal(const struct mpage *p, bool write)
 	return 0;
 }
 
-static int do_load(volatile unsigned char *addr, unsigned char *val)
+/* A load or a store that the compiler may neither drop nor move. */
+static int do_load(unsigned char *addr, unsigned char *val)
 {
-	fault_sig = 0;
-	if (sigsetjmp(fault_jmp, 1))
-		return fault_sig;
-	*val = *addr;
+	int sig = sigsetjmp(fault_jmp, 1);
+
+	if (sig)
+		return sig;
+	*val = __atomic_load_n(addr, __ATOMIC_RELAXED);
 	return 0;
 }
 
-static int do_store(volatile unsigned char *addr, unsigned char val)
+static int do_store(unsigned char *addr, unsigned char val)
 {
-	fault_sig = 0;
-	if (sigsetjmp(fault_jmp, 1))
-		return fault_sig;
-	*addr = val;
+	int sig = sigsetjmp(fault_jmp, 1);
+
+	if (sig)
+		return sig;
+	__atomic_store_n(addr, val, __ATOMIC_RELAXED);
 	return 0;
 }
 
@@ -510,8 +512,10 @@ static const char *prot_str(int prot)
 	return buf;
 }
 
-/* What mmap() of the device must return, from the mm core's checks in
- * their order and then the driver's. */
+/*
+ * What mmap() of the device must return (0 or -errno): the mm core's checks
+ * in their order, then the driver's.
+ */
 static int mmap_want(int file, unsigned long off, unsigned long len, int prot,
 		     int flags)
 {
@@ -520,22 +524,22 @@ static int mmap_want(int file, unsigned long off, unsigned long len, int prot,
 	int mode;
 
 	if (off % psz)
-		return EINVAL;
+		return -EINVAL;
 	if (file < 0)
-		return EBADF;
+		return -EBADF;
 	if (flags & MAP_HUGETLB)
-		return EINVAL;
+		return -EINVAL;
 	if (!len)
-		return EINVAL;
+		return -EINVAL;
 	if (!alen)
-		return ENOMEM;
+		return -ENOMEM;
 	if (pgoff + alen / psz < pgoff)
-		return EOVERFLOW;
+		return -EOVERFLOW;
 	if (alen > (1UL << 47) - psz)	/* more than TASK_SIZE */
-		return ENOMEM;
+		return -ENOMEM;
 	/* file_mmap_ok() of a character device: ULONG_MAX bytes at most. */
 	if (pgoff > (~0UL - alen) / psz)
-		return EOVERFLOW;
+		return -EOVERFLOW;
 	mode = files[file].mode;
 	switch (flags & MAP_TYPE) {
 	case MAP_SHARED:
@@ -543,27 +547,29 @@ static int mmap_want(int file, unsigned long off, unsigned long len, int prot,
 		/* fall through */
 	case MAP_SHARED_VALIDATE:
 		if (flags & MAP_SYNC)
-			return EOPNOTSUPP;
+			return -EOPNOTSUPP;
 		if ((prot & PROT_WRITE) && mode == O_RDONLY)
-			return EACCES;
+			return -EACCES;
 		/* fall through */
 	case MAP_PRIVATE:
 		if (mode == O_WRONLY)
-			return EACCES;
+			return -EACCES;
 		break;
 	default:
-		return EINVAL;
+		return -EINVAL;
 	}
-	/* mmap_region(): a private writable mapping is charged, and this one
-	 * is larger than the guest's memory. */
+	/*
+	 * mmap_region(): a private writable mapping is charged, and this one
+	 * is larger than the guest's memory.
+	 */
 	if ((flags & MAP_TYPE) == MAP_PRIVATE && (prot & PROT_WRITE) &&
 	    alen >= 1UL << 40)
-		return ENOMEM;
+		return -ENOMEM;
 	/* The driver: shared only, never executable, inside the buffer. */
 	if ((flags & MAP_TYPE) == MAP_PRIVATE || (prot & PROT_EXEC))
-		return EINVAL;
+		return -EINVAL;
 	if (pgoff + alen / psz > npages)
-		return EINVAL;
+		return -EINVAL;
 	return 0;
 }
 
@@ -621,7 +627,7 @@ static void op_mmap(void)
 	else
 		flags = MAP_SHARED | MAP_HUGETLB;
 
-	want = mmap_want(file, off, len, prot, flags);
+	want = -mmap_want(file, off, len, prot, flags);
 	n = (len + psz - 1) / psz;
 	if (!want && npg + n > MAX_PAGES)
 		return;
@@ -892,8 +898,10 @@ static void arg_bytes(unsigned long arg, struct mpage *src, void *out, size_t si
 		memcpy(out, (void *)arg, size);
 }
 
-/* The result of ZAP or INSERT of @r on @file, as the UAPI header has it; the
- * model follows. */
+/*
+ * The result (0 or -errno) of ZAP or INSERT of @r on @file, as the UAPI
+ * header has it; with @apply, the model follows.
+ */
 static int range_want(unsigned long cmd, int file, const struct rust_misc_dev_range *r,
 		      bool apply)
 {
@@ -901,18 +909,18 @@ static int range_want(unsigned long cmd, int file, const struct rust_misc_dev_ra
 	struct mpage *p;
 
 	if (!len || addr % psz || len % psz || addr + len < addr)
-		return EINVAL;
+		return -EINVAL;
 	end = addr + len;
 	p = page_at(addr);
 	if (!p || p->file != file)
-		return EINVAL;
+		return -EINVAL;
 	vma_bounds(p, &vs, &ve);
 	if (end > ve)
-		return EINVAL;
+		return -EINVAL;
 	for (a = addr; a < end; a += psz) {
 		p = page_at(a);
 		if (cmd == RUST_MISC_DEV_INSERT && p->present)
-			return EBUSY;
+			return -EBUSY;
 		if (apply)
 			p->present = cmd == RUST_MISC_DEV_INSERT;
 	}
@@ -978,7 +986,7 @@ static void op_range(unsigned long cmd)
 		want = EFAULT;
 	} else {
 		arg_bytes(arg, src, &seen, sizeof(seen));
-		want = range_want(cmd, file, &seen, false);
+		want = -range_want(cmd, file, &seen, false);
 	}
 	snprintf(what, sizeof(what), "%s(fd %d, {%#llx, %#llx} at %#lx)",
 		 op == OP_ZAP ? "ZAP" : "INSERT", fd,
@@ -1067,8 +1075,10 @@ static bool device_cmd(unsigned int cmd)
 	       cmd == RUST_MISC_DEV_INSERT;
 }
 
-/* A number the device does not know: its ioctls with another size or
- * direction, its magic with other numbers, or anything. */
+/*
+ * A number the device does not know: its ioctls with another size or
+ * direction, its magic with other numbers, or anything.
+ */
 static void op_garbage(void)
 {
 	unsigned int cmd;
@@ -1094,6 +1104,37 @@ static void op_garbage(void)
 	snprintf(what, sizeof(what), "ioctl(fd %d, %#x, %#lx)", fd, cmd, arg);
 	EXPECT(OP_GARBAGE, ioctl(fd, cmd, arg) == -1, file < 0 ? EBADF : ENOTTY, what);
 }
+
+static void op_zap(void)
+{
+	op_range(RUST_MISC_DEV_ZAP);
+}
+
+static void op_insert(void)
+{
+	op_range(RUST_MISC_DEV_INSERT);
+}
+
+static void op_get(void)
+{
+	op_value(RUST_MISC_DEV_GET_VALUE);
+}
+
+static void op_set(void)
+{
+	op_value(RUST_MISC_DEV_SET_VALUE);
+}
+
+static void (*const op_fn[NR_OPS])(void) = {
+	[OP_OPEN] = op_open,		[OP_CLOSE] = op_close,
+	[OP_MMAP] = op_mmap,		[OP_MUNMAP] = op_munmap,
+	[OP_MREMAP] = op_mremap,	[OP_MPROTECT] = op_mprotect,
+	[OP_ZAP] = op_zap,		[OP_INSERT] = op_insert,
+	[OP_GET] = op_get,		[OP_SET] = op_set,
+	[OP_HELLO] = op_hello,		[OP_GARBAGE] = op_garbage,
+	[OP_READ] = op_load,		[OP_WRITE] = op_store,
+	[OP_VERIFY] = op_verify,
+};
 
 static void print_usage(const char *prog)
 {
@@ -1175,23 +1216,7 @@ int main(int argc, char **argv)
 		for (o = 0; w >= op_weight[o]; o++)
 			w -= op_weight[o];
 		op_count[o]++;
-		switch (o) {
-		case OP_OPEN:		op_open(); break;
-		case OP_CLOSE:		op_close(); break;
-		case OP_MMAP:		op_mmap(); break;
-		case OP_MUNMAP:		op_munmap(); break;
-		case OP_MREMAP:		op_mremap(); break;
-		case OP_MPROTECT:	op_mprotect(); break;
-		case OP_ZAP:		op_range(RUST_MISC_DEV_ZAP); break;
-		case OP_INSERT:		op_range(RUST_MISC_DEV_INSERT); break;
-		case OP_GET:		op_value(RUST_MISC_DEV_GET_VALUE); break;
-		case OP_SET:		op_value(RUST_MISC_DEV_SET_VALUE); break;
-		case OP_HELLO:		op_hello(); break;
-		case OP_GARBAGE:	op_garbage(); break;
-		case OP_READ:		op_load(); break;
-		case OP_WRITE:		op_store(); break;
-		case OP_VERIFY:		op_verify(); break;
-		}
+		op_fn[o]();
 		if (npg > MAX_PAGES / 2 && chance(20))
 			unmap_a_vma();
 	}
