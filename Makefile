@@ -196,7 +196,7 @@ GUEST_KOS	:= $(O)/ext/mm_client/rust_mm_client.ko $(O)/ext/param_module/rust_par
 		   $(O)/ext/sample_module/rust_misc_device.ko
 
 stage-modules: $(KERNEL_DEP)
-	@TREE=$(TREE) $(call EXTMOD,build,modules) $(GUEST_MODULES)
+	@TREE=$(TREE) $(call EXTMOD,build,modules$(SUFFIX)) $(GUEST_MODULES)
 
 # The userspace programs of the guest, static.
 GUEST_CC_x86_64	:= gcc
