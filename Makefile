@@ -62,7 +62,10 @@ endif
 TREE		:= $(CURDIR)/build/linux-$(KERNEL_VERSION)
 O		:= $(CURDIR)/build/$(ARCH)-$(FLAVOUR)
 RESULTS		:= $(CURDIR)/build/results/$(ARCH)-$(FLAVOUR)
-CONFIGS		:= $(addprefix port/configs/,base.config $(ARCH).config $(FLAVOUR).config)
+# The flavours without the KUnit suites of suites.config.
+NO_SUITES	:= bench
+CONFIGS		:= $(addprefix port/configs/,base.config $(if $(filter $(NO_SUITES),$(FLAVOUR)),,suites.config) \
+		   $(ARCH).config $(FLAVOUR).config)
 ifneq ($(filter-out help clean,$(or $(MAKECMDGOALS),help)),)
 $(foreach c,$(CONFIGS),$(if $(wildcard $(c)),,$(error $(c) not found: ARCH=$(ARCH) FLAVOUR=$(FLAVOUR) is not supported)))
 endif
@@ -88,7 +91,7 @@ KUNIT_OPTS	:= --arch=$(ARCH) --build_dir=$(O) \
 		   $(addprefix --kunitconfig=$(CURDIR)/,$(CONFIGS)) \
 		   $(addprefix --make_options=,$(KTOOLS))
 
-.PHONY: help setup rustavailable tree config kernel kunit progs test run shell rustfmtcheck clean \
+.PHONY: help setup rustavailable tree config kernel kunit progs test bench run shell rustfmtcheck clean \
 	$(addprefix stage-,$(TEST_STAGES) kunit-nosmp kunit-debug modules-debug guest-debug stress fuzz)
 
 help:
@@ -101,6 +104,7 @@ help:
 	@echo '  kunit         run the KUnit suites with kunit.py under QEMU'
 	@echo '  test          run every test stage ($(TEST_STAGES)) and total them'
 	@echo '  stage-NAME    run one test stage'
+	@echo '  bench         the Rust sample against its C twin, per-page and batched (BENCHMARKS.md)'
 	@echo '  run           the main job: boot the kernel and run the sample driver'"'"'s demo'
 	@echo '  shell         boot the same kernel into an interactive shell'
 	@echo '  rustfmtcheck  check the formatting of the Rust code'
@@ -203,7 +207,7 @@ GUEST_CC_x86_64	:= gcc
 GUEST_CC_arm64	:= aarch64-linux-gnu-gcc
 SELFTESTS	:= $(TREE)/tools/testing/selftests
 GUEST_PROGS	:= rust_misc_device_test rust_misc_device_unload rust_misc_device_demo \
-		   rust_misc_device_stress rust_misc_device_fuzz
+		   rust_misc_device_stress rust_misc_device_fuzz rust_misc_device_bench
 
 # Built by the selftest's own Makefile (kselftest's lib.mk), against the
 # test kernel's UAPI headers.
@@ -228,6 +232,18 @@ ifeq ($(FLAVOUR),debug)
 	  $(addprefix $(O)/progs/,$(GUEST_PROGS))
 else
 	@$(MAKE) --no-print-directory FLAVOUR=debug NODEPS= RESULTS=$(RESULTS) $@
+endif
+
+# The benchmark, on the bench flavour (no debug option, no KUnit suite):
+# BENCH_ROUNDS rounds of each size.  Not part of make test.
+BENCH_ROUNDS	?= 15
+
+bench:
+ifeq ($(FLAVOUR),bench)
+	@$(MAKE) --no-print-directory progs
+	@port/bench.sh $(ARCH) $(O) $(GUEST_TIMEOUT) $(BENCH_ROUNDS) $(addprefix $(O)/progs/,$(GUEST_PROGS))
+else
+	@$(MAKE) --no-print-directory FLAVOUR=bench $@
 endif
 
 run: progs

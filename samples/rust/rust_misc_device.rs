@@ -17,8 +17,10 @@
 //! `EINVAL` and `VM_MAYEXEC` is cleared), a read-only mapping can never become writable
 //! (`VM_MAYWRITE` is cleared, so `mprotect(PROT_WRITE)` fails with `EACCES`), it can't be expanded
 //! with `mremap()` (`VM_DONTEXPAND`) and it is not inherited by `fork()` (`VM_DONTCOPY`, unless
-//! userspace clears it with `madvise(MADV_DOFORK)`). Every page of the range is inserted with
-//! `vm_insert_page` right away (`VM_MIXEDMAP`), so the mapping never faults.
+//! userspace clears it with `madvise(MADV_DOFORK)`). Every page of the range is inserted right
+//! away (`VM_MIXEDMAP`), so the mapping never faults: with one `vm_insert_pages` call, or with
+//! `vm_insert_page` for each page if the module parameter `per_page` is not 0 (the C twin of this
+//! sample, `c_misc_device.c`, does the latter; the two are compared by `make bench`).
 //!
 //! # ioctls
 //!
@@ -85,6 +87,10 @@ module! {
             default: 16,
             description: "Number of pages in the buffer of each open file",
         },
+        per_page: u32 {
+            default: 0,
+            description: "Insert pages one vm_insert_page() at a time (not 0), or in batches (0)",
+        },
     },
 }
 
@@ -131,6 +137,9 @@ struct RustMiscDeviceModule {
 impl kernel::Module for RustMiscDeviceModule {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         pr_info!("Initialising Rust misc device sample\n");
+        if *module_parameters::per_page.value() != 0 {
+            pr_info!("inserting pages one at a time\n");
+        }
 
         let options = MiscDeviceOptions {
             name: c_str!("rust-misc-device"),
@@ -313,6 +322,11 @@ impl RustMiscDevice {
             .ok_or(EINVAL)?;
         let last = first.checked_add((end - addr) / PAGE_SIZE).ok_or(EINVAL)?;
         let pages = self.pages.get(first..last).ok_or(EINVAL)?;
+        if *module_parameters::per_page.value() == 0 {
+            // Stops at the first page that cannot be inserted, keeping the ones before it, as the
+            // loop below does.
+            return Ok(vma.vm_insert_pages(addr, pages)?);
+        }
         for (i, page) in pages.iter().enumerate() {
             vma.vm_insert_page(addr + i * PAGE_SIZE, page)?;
         }

@@ -22,7 +22,10 @@ mod rust_mm {
         bindings,
         error::from_result,
         mm::{
-            virt::{flags, vm_flags_t, VmaMixedMap, VmaNew, VmaRef},
+            virt::{
+                flags, vm_flags_t, InsertPagesError, VmaMixedMap, VmaNew, VmaRef,
+                INSERT_PAGES_CHUNK,
+            },
             Mm, MmWithUser,
         },
         page::{Page, PAGE_SIZE},
@@ -753,6 +756,120 @@ mod rust_mm {
         }
         // The write went to the file's page, so it is still there.
         assert!(read_pages(addr, 2)?[..] == [1, 0x5a]);
+        Ok(())
+    }
+
+    /// More pages than `vm_insert_pages` passes to C at once.
+    const BATCH: usize = INSERT_PAGES_CHUNK + 8;
+
+    #[test]
+    fn vm_insert_pages_brings_back_every_page() -> Result {
+        let file = File::new(Hook::Insert, BATCH)?;
+        let addr = mmap(Some(&file), BATCH * PAGE_SIZE, RW, bindings::MAP_SHARED, 0)?;
+        write_byte(addr + 33 * PAGE_SIZE, 0x5a)?;
+        let mm = current_mm()?;
+        let guard = mm.mmap_read_lock();
+        let vma = guard
+            .vma_lookup(addr)
+            .ok_or(EINVAL)?
+            .as_mixedmap_vma()
+            .ok_or(EINVAL)?;
+        vma.zap_vma_range(addr, BATCH * PAGE_SIZE);
+        let none = vma.vm_insert_pages(addr, &[]);
+        let all = vma.vm_insert_pages(addr, &file.tf.pages);
+        drop(guard);
+        assert_eq!(none, Ok(()));
+        assert_eq!(all, Ok(()));
+        // The same pages, in order, with what was written to them.
+        let seen = read_pages(addr, BATCH)?;
+        for (i, b) in seen.iter().enumerate() {
+            assert_eq!(*b, if i == 33 { 0x5a } else { i as u8 + 1 });
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn vm_insert_pages_stops_at_the_first_mapped_page() -> Result {
+        let file = File::new(Hook::Insert, BATCH)?;
+        let addr = mmap(Some(&file), BATCH * PAGE_SIZE, RW, bindings::MAP_SHARED, 0)?;
+        let mm = current_mm()?;
+        // The page still mapped is early and late in the first chunk passed to C (in its first
+        // and a later batch of 8 under one lock), at the start of the second chunk (where C
+        // inserts nothing) and inside it.
+        let chunk = INSERT_PAGES_CHUNK;
+        for busy in [2, 10, chunk - 1, chunk, chunk + 3] {
+            let guard = mm.mmap_read_lock();
+            let vma = guard
+                .vma_lookup(addr)
+                .ok_or(EINVAL)?
+                .as_mixedmap_vma()
+                .ok_or(EINVAL)?;
+            vma.zap_vma_range(addr, BATCH * PAGE_SIZE);
+            vma.vm_insert_page(addr + busy * PAGE_SIZE, &file.tf.pages[busy])?;
+            let r = vma.vm_insert_pages(addr, &file.tf.pages);
+            drop(guard);
+            assert_eq!(
+                r,
+                Err(InsertPagesError {
+                    inserted: busy,
+                    error: EBUSY
+                })
+            );
+            // The pages before it went in, it is untouched, the ones after it are not mapped.
+            for i in 0..=busy {
+                assert!(read_pages(addr + i * PAGE_SIZE, 1)?[..] == [i as u8 + 1]);
+            }
+            assert_eq!(
+                read_pages(addr + (busy + 1) * PAGE_SIZE, 1).err(),
+                Some(EFAULT)
+            );
+            assert_eq!(
+                read_pages(addr + (BATCH - 1) * PAGE_SIZE, 1).err(),
+                Some(EFAULT)
+            );
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn vm_insert_pages_outside_the_vma_inserts_nothing() -> Result {
+        let file = File::new(Hook::Insert, BATCH)?;
+        // A vma into which the first chunk of pointers fits, and the rest does not.
+        let len = INSERT_PAGES_CHUNK + 4;
+        let addr = mmap(Some(&file), len * PAGE_SIZE, RW, bindings::MAP_SHARED, 0)?;
+        let mm = current_mm()?;
+        let guard = mm.mmap_read_lock();
+        let vma = guard
+            .vma_lookup(addr)
+            .ok_or(EINVAL)?
+            .as_mixedmap_vma()
+            .ok_or(EINVAL)?;
+        vma.zap_vma_range(addr, len * PAGE_SIZE);
+        let nothing = Err(InsertPagesError {
+            inserted: 0,
+            error: EFAULT,
+        });
+        // Runs past the end, starts before the start, and wraps around the address space.
+        let past = vma.vm_insert_pages(addr, &file.tf.pages);
+        let before = vma.vm_insert_pages(addr - PAGE_SIZE, &file.tf.pages[..2]);
+        let wraps = vma.vm_insert_pages(usize::MAX & !(PAGE_SIZE - 1), &file.tf.pages[..2]);
+        let unaligned = vma.vm_insert_pages(addr + 1, &file.tf.pages[..1]);
+        drop(guard);
+        assert_eq!(past, nothing);
+        assert_eq!(before, nothing);
+        assert_eq!(wraps, nothing);
+        assert_eq!(
+            unaligned,
+            Err(InsertPagesError {
+                inserted: 0,
+                error: EINVAL
+            })
+        );
+        for i in 0..len {
+            assert_eq!(read_pages(addr + i * PAGE_SIZE, 1).err(), Some(EFAULT));
+        }
+        // The error converts into the `Error` it carries, so `?` works on it.
+        assert_eq!(Error::from(past.unwrap_err()), EFAULT);
         Ok(())
     }
 

@@ -16,9 +16,12 @@
 
 use crate::{
     bindings,
-    error::{code::EINVAL, to_result, Result},
+    error::{
+        code::{EFAULT, EINVAL, ENOMEM},
+        to_result, Error, Result,
+    },
     mm::MmWithUser,
-    page::Page,
+    page::{Page, PAGE_SIZE},
     types::{NotThreadSafe, Opaque},
 };
 use core::ops::Deref;
@@ -266,6 +269,121 @@ impl VmaMixedMap {
         // SAFETY: By the type invariant of `Self` caller has read access and has verified that
         // `VM_MIXEDMAP` is set. By invariant on `Page` the page has order 0.
         to_result(unsafe { bindings::vm_insert_page(self.as_ptr(), address, page.as_ptr()) })
+    }
+
+    /// Maps `pages` at consecutive addresses starting at `address` within the virtual memory area.
+    ///
+    /// Does what calling [`vm_insert_page`] for each page in turn does, but takes the page table
+    /// lock once for a few pages rather than once for each. This operation does not take
+    /// ownership of the pages.
+    ///
+    /// # Errors
+    ///
+    /// If `address` is not page-aligned ([`EINVAL`]), or the range does not lie inside the vma
+    /// ([`EFAULT`]), nothing is inserted. Otherwise the pages are inserted in order and the first
+    /// one that cannot be stops the insertion, and the error says how many pages went in: those
+    /// (`pages[..inserted]`, at `address` up to `address + inserted * PAGE_SIZE`) stay mapped, the
+    /// others are left as they were. A page whose address is mapped already is [`EBUSY`], one for
+    /// which no page table can be allocated [`ENOMEM`].
+    ///
+    /// # Examples
+    ///
+    /// An mmap hook that maps the start of a driver's buffer with one call:
+    ///
+    /// ```
+    /// use kernel::{mm::virt::VmaNew, page::{Page, PAGE_SIZE}, prelude::*};
+    ///
+    /// fn mmap(pages: &[Page], vma: &VmaNew) -> Result {
+    ///     let len = (vma.end() - vma.start()) / PAGE_SIZE;
+    ///     let pages = pages.get(..len).ok_or(EINVAL)?;
+    ///     // On failure the mmap core unmaps the vma, with the pages inserted so far, so the
+    ///     // number of those is not needed: `?` turns the error into an `Error`.
+    ///     vma.set_mixedmap().vm_insert_pages(vma.start(), pages)?;
+    ///     Ok(())
+    /// }
+    /// # // build-only: a `VmaNew` only exists in an mmap hook.
+    /// ```
+    ///
+    /// [`vm_insert_page`]: VmaMixedMap::vm_insert_page
+    /// [`EINVAL`]: crate::error::code::EINVAL
+    /// [`EFAULT`]: crate::error::code::EFAULT
+    /// [`EBUSY`]: crate::error::code::EBUSY
+    /// [`ENOMEM`]: crate::error::code::ENOMEM
+    // Inline like every wrapper here, so that it costs a driver no call into the kernel crate.
+    #[inline]
+    pub fn vm_insert_pages(&self, address: usize, pages: &[Page]) -> Result<(), InsertPagesError> {
+        let nothing = |error| Err(InsertPagesError { inserted: 0, error });
+        // The C function takes an array of `struct page *`, which a `&[Page]` is not guaranteed
+        // to be: pass it the pointers in chunks, from the stack.
+        let mut ptrs = [core::ptr::null_mut::<bindings::page>(); INSERT_PAGES_CHUNK];
+        let mut inserted = 0;
+
+        if address % PAGE_SIZE != 0 {
+            return nothing(EINVAL);
+        }
+        // Required for soundness, not only for the "nothing inserted" rule: the C function's own
+        // check that the range lies inside the vma computes its end with wrapping arithmetic, so
+        // a range that wraps around the address space would pass it and map pages outside the
+        // vma. Check the whole range here, without overflow.
+        let end = pages
+            .len()
+            .checked_mul(PAGE_SIZE)
+            .and_then(|len| address.checked_add(len));
+        if address < self.start() || end.map_or(true, |end| end > self.end()) {
+            return nothing(EFAULT);
+        }
+        for chunk in pages.chunks(INSERT_PAGES_CHUNK) {
+            for (ptr, page) in ptrs.iter_mut().zip(chunk) {
+                *ptr = page.as_ptr();
+            }
+            let mut left = chunk.len();
+            // SAFETY: By the type invariant of `Self` the caller holds the mmap or vma read lock
+            // and `VM_MIXEDMAP` is set, so the C function does not write `vm_flags` (which would
+            // need the mmap write lock) and only changes page tables, under their own locks. The
+            // chunk's range lies inside the vma, without overflow: the whole range was checked
+            // above. `left <= INSERT_PAGES_CHUNK`, and the first `left` entries of `ptrs` point to
+            // pages that `pages` owns, which are alive for the duration of the call and have
+            // order 0 (`Page::alloc_page` is the only way to make a `Page`); the C function reads
+            // only those entries, and takes a reference of its own on each page it maps, so the
+            // mappings do not depend on `pages` outliving them.
+            let ret = unsafe {
+                bindings::vm_insert_pages(
+                    self.as_ptr(),
+                    address + inserted * PAGE_SIZE,
+                    ptrs.as_mut_ptr(),
+                    &mut left,
+                )
+            };
+            // On return `left` is the number of pages of the chunk that were not inserted.
+            inserted += chunk.len() - left;
+            to_result(ret).map_err(|error| InsertPagesError {
+                inserted,
+                // The range is inside the vma, so the C function's `EFAULT` can only mean that a
+                // page table above the PTE level could not be allocated.
+                error: if error == EFAULT { ENOMEM } else { error },
+            })?;
+        }
+        Ok(())
+    }
+}
+
+/// How many page pointers [`VmaMixedMap::vm_insert_pages`] hands the C function at once.
+pub(crate) const INSERT_PAGES_CHUNK: usize = 32;
+
+/// The error of [`VmaMixedMap::vm_insert_pages`]: why it stopped, and how many pages it had
+/// inserted by then.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InsertPagesError {
+    /// The number of pages, from the start of the slice, that were inserted and stay mapped.
+    pub inserted: usize,
+    /// Why the next page could not be inserted.
+    pub error: Error,
+}
+
+impl From<InsertPagesError> for Error {
+    #[inline]
+    fn from(e: InsertPagesError) -> Error {
+        e.error
     }
 }
 

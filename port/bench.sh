@@ -1,0 +1,48 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make bench: boot the bench kernel twice, with the Rust sample inserting one
+# page at a time (per_page=1) and in batches (per_page=0), each boot timing
+# mmap + munmap on the Rust sample and its C twin in turn; print the medians
+# as a table, then check System.map for out-of-line copies of the VMA
+# wrappers.
+# Usage: port/bench.sh ARCH BUILD_DIR TIMEOUT ROUNDS PROGRAM...
+set -u
+arch=$1 build=$2 timeout=$3 rounds=$4
+shift 4
+here=$(dirname "$0")
+cmdline="rust_misc_device.pages=4096 c_misc_device.pages=4096 bench_rounds=$rounds"
+for mode in 1 0; do
+	"$here/guest.sh" "$arch" "$build" "bench-per_page$mode" "$timeout" \
+		"$cmdline rust_misc_device.per_page=$mode" "$here/guest/bench.job" "$@" ||
+		{ echo "bench: the boot with per_page=$mode failed" >&2; exit 1; }
+done
+# "bench: size N c NS rust NS", one line a size in each log.
+join <(sed -n 's/^bench: size \([0-9]*\) c \([0-9]*\) rust \([0-9]*\)$/\1 \2 \3/p' \
+	"$build/guest-bench-per_page1.log" | sort -k1,1) \
+     <(sed -n 's/^bench: size \([0-9]*\) c \([0-9]*\) rust \([0-9]*\)$/\1 \2 \3/p' \
+	"$build/guest-bench-per_page0.log" | sort -k1,1) | sort -n | awk -v rounds="$rounds" '
+BEGIN {
+	print "Median of " rounds " rounds, microseconds per mmap + munmap (nanoseconds per page)."
+	print "C and Rust per-page from the boot with per_page=1, Rust batched (and the C it is"
+	print "compared with) from the boot with per_page=0."
+	print ""
+	print "| pages | C per-page | Rust per-page | Rust batched | Rust per-page / C | C / Rust batched |"
+	print "|---:|---:|---:|---:|---:|---:|"
+}
+function cell(ns, n) { return sprintf("%.1f (%.0f)", ns / 1000, ns / n) }
+{
+	n = $1; c1 = $2; r1 = $3; c0 = $4; r0 = $5
+	printf "| %d | %s | %s | %s | %.3f | %.2f |\n", n, cell(c1, n), cell(r1, n), cell(r0, n), r1 / c1, c0 / r0
+	rows++
+}
+END { if (rows == 0) { print "bench: no results in the guest logs" > "/dev/stderr"; exit 1 } }' || exit 1
+# Every wrapper of kernel::mm::virt must have been inlined into its caller.
+echo
+syms=$(grep -E 'VmaRef|VmaNew|VmaMixedMap' "$build/System.map")
+if [ -n "$syms" ]; then
+	echo "System.map: out-of-line symbols of VmaRef, VmaNew or VmaMixedMap:"
+	printf '%s\n' "$syms"
+	exit 1
+fi
+echo "System.map: no symbol of VmaRef, VmaNew or VmaMixedMap: every call of them is inlined"
