@@ -26,7 +26,7 @@ mod rust_mm {
                 flags, vm_flags_t, InsertPagesError, VmaMixedMap, VmaNew, VmaRef,
                 INSERT_PAGES_CHUNK,
             },
-            Mm, MmWithUser,
+            Mm, MmWithUser, MmapReadGuard,
         },
         page::{Page, PAGE_SIZE},
         prelude::*,
@@ -244,6 +244,15 @@ mod rust_mm {
             out.push(b[0], GFP_KERNEL)?;
         }
         Ok(out)
+    }
+
+    /// The vma at `addr`, which must have `VM_MIXEDMAP`.
+    fn mixedmap_vma<'a>(guard: &'a MmapReadGuard<'_>, addr: usize) -> Result<&'a VmaMixedMap> {
+        guard
+            .vma_lookup(addr)
+            .ok_or(EINVAL)?
+            .as_mixedmap_vma()
+            .ok_or(EINVAL)
     }
 
     fn write_byte(addr: usize, b: u8) -> Result {
@@ -740,11 +749,7 @@ mod rust_mm {
         assert_eq!(read_pages(addr + PAGE_SIZE, 1).err(), Some(EFAULT));
         {
             let guard = mm.mmap_read_lock();
-            let vma = guard
-                .vma_lookup(addr)
-                .ok_or(EINVAL)?
-                .as_mixedmap_vma()
-                .ok_or(EINVAL)?;
+            let vma = mixedmap_vma(&guard, addr)?;
             vma.vm_insert_page(addr + PAGE_SIZE, &file.tf.pages[1])?;
             // Mapped already, and outside the vma.
             let busy = vma.vm_insert_page(addr, &file.tf.pages[0]).err();
@@ -769,11 +774,7 @@ mod rust_mm {
         write_byte(addr + 33 * PAGE_SIZE, 0x5a)?;
         let mm = current_mm()?;
         let guard = mm.mmap_read_lock();
-        let vma = guard
-            .vma_lookup(addr)
-            .ok_or(EINVAL)?
-            .as_mixedmap_vma()
-            .ok_or(EINVAL)?;
+        let vma = mixedmap_vma(&guard, addr)?;
         vma.zap_vma_range(addr, BATCH * PAGE_SIZE);
         let none = vma.vm_insert_pages(addr, &[]);
         let all = vma.vm_insert_pages(addr, &file.tf.pages);
@@ -799,11 +800,7 @@ mod rust_mm {
         let chunk = INSERT_PAGES_CHUNK;
         for busy in [2, 10, chunk - 1, chunk, chunk + 3] {
             let guard = mm.mmap_read_lock();
-            let vma = guard
-                .vma_lookup(addr)
-                .ok_or(EINVAL)?
-                .as_mixedmap_vma()
-                .ok_or(EINVAL)?;
+            let vma = mixedmap_vma(&guard, addr)?;
             vma.zap_vma_range(addr, BATCH * PAGE_SIZE);
             vma.vm_insert_page(addr + busy * PAGE_SIZE, &file.tf.pages[busy])?;
             let r = vma.vm_insert_pages(addr, &file.tf.pages);
@@ -839,11 +836,7 @@ mod rust_mm {
         let addr = mmap(Some(&file), len * PAGE_SIZE, RW, bindings::MAP_SHARED, 0)?;
         let mm = current_mm()?;
         let guard = mm.mmap_read_lock();
-        let vma = guard
-            .vma_lookup(addr)
-            .ok_or(EINVAL)?
-            .as_mixedmap_vma()
-            .ok_or(EINVAL)?;
+        let vma = mixedmap_vma(&guard, addr)?;
         vma.zap_vma_range(addr, len * PAGE_SIZE);
         let nothing = Err(InsertPagesError {
             inserted: 0,

@@ -42,6 +42,7 @@
 #include <linux/rust_misc_device.h>
 
 #include "kselftest.h"
+#include "rust_misc_device_names.h"
 
 #ifndef MAP_SYNC
 #define MAP_SYNC	0x080000
@@ -153,28 +154,6 @@ static unsigned long below(unsigned long n)
 static bool chance(unsigned int pct)
 {
 	return below(100) < pct;
-}
-
-static const char *errname(int err)
-{
-	static char buf[32];
-
-	switch (err) {
-	case 0:		return "success";
-	case EPERM:	return "EPERM";
-	case EBADF:	return "EBADF";
-	case ENOMEM:	return "ENOMEM";
-	case EACCES:	return "EACCES";
-	case EFAULT:	return "EFAULT";
-	case EBUSY:	return "EBUSY";
-	case EEXIST:	return "EEXIST";
-	case EINVAL:	return "EINVAL";
-	case ENOTTY:	return "ENOTTY";
-	case EOVERFLOW:	return "EOVERFLOW";
-	case EOPNOTSUPP: return "EOPNOTSUPP";
-	}
-	snprintf(buf, sizeof(buf), "errno %d", err);
-	return buf;
 }
 
 static __printf(1, 2) void trace(const char *fmt, ...)
@@ -387,12 +366,6 @@ static int do_store(unsigned char *addr, unsigned char val)
 	return 0;
 }
 
-static const char *sig_name(int sig)
-{
-	return sig == SIGSEGV ? "SIGSEGV" : sig == SIGBUS ? "SIGBUS" :
-	       sig ? "a signal" : "no signal";
-}
-
 static void op_load(void)
 {
 	struct mpage *p = any_page();
@@ -405,12 +378,12 @@ static void op_load(void)
 	want_sig = access_signal(p, false);
 	want = data[p->file][p->idx * psz + off];
 	sig = do_load((unsigned char *)p->addr + off, &val);
-	trace("load %#lx: %s, %#x", p->addr + off, sig_name(sig), val);
+	trace("load %#lx: %s, %#x", p->addr + off, signame(sig), val);
 	if (sig != want_sig)
 		mismatch("load at %#lx (file page %zu, prot %#x, %s): %s, expected %s",
 			 p->addr + off, p->idx, p->prot,
-			 p->present ? "present" : "zapped", sig_name(sig),
-			 sig_name(want_sig));
+			 p->present ? "present" : "zapped", signame(sig),
+			 signame(want_sig));
 	if (!sig && val != want)
 		mismatch("load at %#lx (file page %zu offset %zu): %#x, expected %#x",
 			 p->addr + off, p->idx, off, val, want);
@@ -431,12 +404,12 @@ static void op_store(void)
 		return;
 	want_sig = access_signal(p, true);
 	sig = do_store((unsigned char *)p->addr + off, val);
-	trace("store %#lx = %#x: %s", p->addr + off, val, sig_name(sig));
+	trace("store %#lx = %#x: %s", p->addr + off, val, signame(sig));
 	if (sig != want_sig)
 		mismatch("store at %#lx (file page %zu, prot %#x, %s): %s, expected %s",
 			 p->addr + off, p->idx, p->prot,
-			 p->present ? "present" : "zapped", sig_name(sig),
-			 sig_name(want_sig));
+			 p->present ? "present" : "zapped", signame(sig),
+			 signame(want_sig));
 	if (sig) {
 		op_sig++;
 		return;

@@ -84,6 +84,7 @@
 #include <linux/rust_misc_device.h>
 
 #include "kselftest.h"
+#include "rust_misc_device_names.h"
 
 #define MAX_PAGES	64	/* largest --pages: a present bitmap is a u64 */
 #define MAX_MAPS	8	/* live mappings of a worker */
@@ -204,47 +205,6 @@ static char case_names[NR_CASES][64];
 static __thread struct worker *cur;
 
 /* Helpers: names and messages. */
-
-static const char *errname(int err)
-{
-	static __thread char buf[32];
-
-	switch (err) {
-	case 0:		return "success";
-	case EPERM:	return "EPERM";
-	case ENOENT:	return "ENOENT";
-	case EINTR:	return "EINTR";
-	case EBADF:	return "EBADF";
-	case EAGAIN:	return "EAGAIN";
-	case ENOMEM:	return "ENOMEM";
-	case EACCES:	return "EACCES";
-	case EFAULT:	return "EFAULT";
-	case EBUSY:	return "EBUSY";
-	case EEXIST:	return "EEXIST";
-	case ENODEV:	return "ENODEV";
-	case EINVAL:	return "EINVAL";
-	case ENOTTY:	return "ENOTTY";
-	case ENOSPC:	return "ENOSPC";
-	}
-	snprintf(buf, sizeof(buf), "errno %d", err);
-	return buf;
-}
-
-static const char *signame(int sig)
-{
-	static __thread char buf[32];
-
-	switch (sig) {
-	case 0:		return "no signal";
-	case SIGSEGV:	return "SIGSEGV";
-	case SIGBUS:	return "SIGBUS";
-	case SIGALRM:	return "SIGALRM (timeout)";
-	case SIGKILL:	return "SIGKILL";
-	case SIGABRT:	return "SIGABRT";
-	}
-	snprintf(buf, sizeof(buf), "signal %d", sig);
-	return buf;
-}
 
 static bool owns(const struct worker *w, unsigned int page)
 {
@@ -741,27 +701,40 @@ static int op_read(struct worker *w)
 	return verify_map(w, m, "read");
 }
 
-static int op_zap(struct worker *w)
+/*
+ * ZAP or INSERT (@cmd) of a range across the hole of a split or past the
+ * end of a mapping: EINVAL, and no page table entry of the mapping, or of
+ * the one after the hole, changes.  Counted as @sub_hole or @sub_end.
+ */
+static int refused_range(struct worker *w, unsigned long cmd, int sub_hole,
+			 int sub_end, const char *unchanged)
 {
-	struct map *m = any_map(w), *r;
-	unsigned int a, n;
+	struct map *m = bad_range_map(w), *right;
+	unsigned int n;
 	bool hole;
 	char *addr;
 
-	if (!rnd(w, 10)) {
-		m = bad_range_map(w);
-		bad_range(w, m, &hole, &addr, &n);
-		if (range_ioctl(w, w->fd, RUST_MISC_DEV_ZAP, addr, n, EINVAL,
-				hole ? "across the hole of a split" :
-				"past the end of the mapping"))
-			return FAIL;
-		w->res->sub[hole ? SUB_ZAP_HOLE : SUB_ZAP_END]++;
-		r = hole_next(w, m);
-		if (check_ptes(w, m, "nothing zapped by the refused ZAP") ||
-		    (r && check_ptes(w, r, "nothing zapped by the refused ZAP")))
-			return FAIL;
-		return 0;
-	}
+	bad_range(w, m, &hole, &addr, &n);
+	if (range_ioctl(w, w->fd, cmd, addr, n, EINVAL,
+			hole ? "across the hole of a split" :
+			"past the end of the mapping"))
+		return FAIL;
+	w->res->sub[hole ? sub_hole : sub_end]++;
+	right = hole_next(w, m);
+	if (check_ptes(w, m, unchanged) ||
+	    (right && check_ptes(w, right, unchanged)))
+		return FAIL;
+	return 0;
+}
+
+static int op_zap(struct worker *w)
+{
+	struct map *m = any_map(w);
+	unsigned int a, n;
+
+	if (!rnd(w, 10))
+		return refused_range(w, RUST_MISC_DEV_ZAP, SUB_ZAP_HOLE, SUB_ZAP_END,
+				     "nothing zapped by the refused ZAP");
 	a = rnd(w, m->n);
 	n = 1 + rnd(w, m->n - a);
 	if (range_ioctl(w, w->fd, RUST_MISC_DEV_ZAP, m->addr + a * psz, n, 0,
@@ -795,26 +768,13 @@ static int op_insert(struct worker *w)
 {
 	unsigned int r = rnd(w, 100), a, n, i, z;
 	uint64_t newly = 0;
-	struct map *m, *right;
+	struct map *m;
 	int want = 0;
-	bool hole;
-	char *addr;
 
-	if (r < 15) {
-		m = bad_range_map(w);
-		bad_range(w, m, &hole, &addr, &n);
-		if (range_ioctl(w, w->fd, RUST_MISC_DEV_INSERT, addr, n, EINVAL,
-				hole ? "across the hole of a split" :
-				"past the end of the mapping"))
-			return FAIL;
-		w->res->sub[hole ? SUB_INSERT_HOLE : SUB_INSERT_END]++;
-		right = hole_next(w, m);
-		if (check_ptes(w, m, "nothing inserted by the refused INSERT") ||
-		    (right && check_ptes(w, right,
-					 "nothing inserted by the refused INSERT")))
-			return FAIL;
-		return 0;
-	}
+	if (r < 15)
+		return refused_range(w, RUST_MISC_DEV_INSERT, SUB_INSERT_HOLE,
+				     SUB_INSERT_END,
+				     "nothing inserted by the refused INSERT");
 	if (r < 60 && any_zapped(w, &m, &z)) {
 		/* Inside the run of zapped pages around page z. */
 		unsigned int lo = z, hi = z + 1;

@@ -43,6 +43,7 @@
 #include <linux/rust_misc_device.h>
 
 #include "kselftest.h"
+#include "rust_misc_device_names.h"
 
 #define PAGES_PARAM	"/sys/module/rust_misc_device/parameters/pages"
 
@@ -60,54 +61,6 @@ static size_t npages = RUST_MISC_DEV_PAGES_DEFAULT;
 static const char marker[] = "rust-misc-device test marker";
 
 /* Helpers: naming things in diagnostics. */
-
-static const char *errname(int err)
-{
-	static char buf[32];
-
-	switch (err) {
-	case 0:		return "no error";
-	case EPERM:	return "EPERM";
-	case ENOENT:	return "ENOENT";
-	case EINTR:	return "EINTR";
-	case EIO:	return "EIO";
-	case ENXIO:	return "ENXIO";
-	case EBADF:	return "EBADF";
-	case EAGAIN:	return "EAGAIN";
-	case ENOMEM:	return "ENOMEM";
-	case EACCES:	return "EACCES";
-	case EFAULT:	return "EFAULT";
-	case EBUSY:	return "EBUSY";
-	case EEXIST:	return "EEXIST";
-	case ENODEV:	return "ENODEV";
-	case EINVAL:	return "EINVAL";
-	case ENOTTY:	return "ENOTTY";
-	case ENOSPC:	return "ENOSPC";
-	case ERANGE:	return "ERANGE";
-	case EOVERFLOW:	return "EOVERFLOW";
-	case EOPNOTSUPP: return "EOPNOTSUPP";
-	}
-	snprintf(buf, sizeof(buf), "errno %d", err);
-	return buf;
-}
-
-static const char *signame(int sig)
-{
-	static char buf[32];
-
-	switch (sig) {
-	case SIGSEGV:	return "SIGSEGV";
-	case SIGBUS:	return "SIGBUS";
-	case SIGALRM:	return "SIGALRM (timeout)";
-	case SIGKILL:	return "SIGKILL";
-	case SIGABRT:	return "SIGABRT";
-	case SIGILL:	return "SIGILL";
-	case SIGFPE:	return "SIGFPE";
-	case SIGTRAP:	return "SIGTRAP";
-	}
-	snprintf(buf, sizeof(buf), "signal %d", sig);
-	return buf;
-}
 
 static const char *cmdname(unsigned long cmd)
 {
