@@ -28,7 +28,7 @@ GUEST_TIMEOUT	?= 300
 # arm64 always has SMP, and one debug kernel is what the CI budget allows).
 # stress and fuzz run on the debug kernel.
 FLAVOUR_STAGES	:= $(if $(filter x86_64,$(ARCH)),kunit-nosmp kunit-debug modules-debug guest-debug)
-TEST_STAGES	:= lint kunit kunit-xfail compile-fail modules guest \
+TEST_STAGES	:= lint series kunit kunit-xfail compile-fail modules guest \
 		   $(FLAVOUR_STAGES) $(if $(filter x86_64,$(ARCH)),stress fuzz)
 # The KUnit suites that must have run and passed, and the cases of each
 # flavour that must have passed rather than been skipped by their #[cfg].
@@ -92,6 +92,7 @@ KUNIT_OPTS	:= --arch=$(ARCH) --build_dir=$(O) \
 		   $(addprefix --make_options=,$(KTOOLS))
 
 .PHONY: help setup rustavailable tree config kernel kunit progs test bench run shell rustfmtcheck clean \
+	patches patches-check \
 	$(addprefix stage-,$(TEST_STAGES) kunit-nosmp kunit-debug modules-debug guest-debug stress fuzz)
 
 help:
@@ -107,6 +108,8 @@ help:
 	@echo '  bench         the Rust sample against its C twin, per-page and batched (BENCHMARKS.md)'
 	@echo '  run           the main job: boot the kernel and run the sample driver'"'"'s demo'
 	@echo '  shell         boot the same kernel into an interactive shell'
+	@echo '  patches       write the port as a git format-patch series in build/patches/'
+	@echo '  patches-check build every commit of that series on its own (slow)'
 	@echo '  rustfmtcheck  check the formatting of the Rust code'
 	@echo '  clean         remove build/'
 	@echo 'Variables:'
@@ -253,6 +256,30 @@ run: progs
 shell: progs stage-modules
 	@port/guest.sh $(ARCH) $(O) shell interactive "" port/guest/shell.job \
 	  $(addprefix $(O)/progs/,$(GUEST_PROGS)) $(GUEST_KOS)
+
+# The port as a git format-patch series against the pristine base, in
+# build/patches/, made in a git repository of the base in build/series/.
+SERIES_GIT	:= $(CURDIR)/build/series
+PATCHES_OUT	:= $(CURDIR)/build/patches
+BASE_DESC	:= Linux $(KERNEL_VERSION)$(if $(BASE), ($(BASE_SRC)), (Debian linux-source-6.12 $(KERNEL_DEB)))
+
+SERIES_ARGS	:= '$(BASE_SRC)' '$(BASE_DESC)' $(SERIES_GIT) $(PATCHES_OUT) $(OVERLAY)
+
+patches:
+	@$(if $(BASE),,port/setup.sh '$(KERNEL_DEB)' $(RUST_VERSION) $(BINDGEN_VERSION) $(ARCH))
+	@port/series.sh $(SERIES_ARGS)
+
+# Every commit of the series built on its own, with the test kernel's
+# configuration, in build/$(ARCH)-bisect/.  Slow: not part of make test.
+patches-check: patches config
+	@port/patches-check.sh $(SERIES_GIT) $(O)/.config $(CURDIR)/build/$(ARCH)-bisect $(MAKE) ARCH=$(ARCH) $(KTOOLS)
+
+# The series checked: checkpatch --strict on each patch, git am onto the
+# base and the result compared with the tree.  Without a git identity (a
+# fresh machine), the series is written under a stand-in one.
+stage-series: $(if $(NODEPS),,tree)
+	@git config user.email >/dev/null || export GIT_AUTHOR_NAME='make test' GIT_AUTHOR_EMAIL=make-test@localhost; \
+	 port/series-check.sh $(SERIES_GIT) $(PATCHES_OUT) $(TREE) $(RESULTS) $(SERIES_ARGS)
 
 rustfmtcheck: config
 	@$(KMAKE) rustfmtcheck

@@ -1,14 +1,15 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The lint stage: scripts/checkpatch.pl on every patch of the series and on
-# every source file the port adds, and rustfmt on the Rust ones.  One case
-# each.
+# The lint stage: scripts/checkpatch.pl on every source file the port adds
+# (the series stage runs it on the patches), rustfmt on the Rust ones, the
+# SPDX line of every file and the licence texts they name.  One case each.
 # Usage: OVERLAY="paths..." [KUNIT_M="command"] port/lint.sh TREE RESULTS [KMAKE...]
 #   OVERLAY is the Makefile's list of the paths the port adds files under.
 #   KUNIT_M, if set, builds a vmlinux with CONFIG_KUNIT=m: one more case.
 #   With KMAKE, the kernel's own rustfmtcheck of the whole tree (which covers
-#   the Rust the patches change) and its rustdoc build are cases too.
+#   the Rust the patches change), its rustdoc and htmldocs builds (without a
+#   warning) and rust-analyzer's view of the new modules are cases too.
 set -u
 set -o pipefail
 tree=$1 results=$2
@@ -37,9 +38,6 @@ checkpatch() {	# quiet, and a failure on any warning; run in the tree, where
 # The lists must come from git; an empty one would check nothing.
 added=$(git ls-files $OVERLAY tests) && [ -n "$added" ] ||
 	{ echo "lint: cannot list the port's files with git" >&2; exit 1; }
-for p in $(grep -v -e '^#' -e '^$' patches/series); do
-	case_ "checkpatch $p" checkpatch "patches/$p"
-done
 for f in $(printf '%s\n' $added | grep -E '\.(rs|c|h)$'); do
 	case_ "checkpatch $f" checkpatch -f "$f"
 done
@@ -73,15 +71,77 @@ scan_finds_each() {
 case_ "scan-log finds every kernel report" scan_finds_each
 case_ "scan-log ignores the boot banners" port/scan-log.sh tests/scan_log/banners.log
 
+# Every file of the repository starts with its SPDX line (after a #!), but
+# for the patches, the licence texts and data files, and LICENSES/ has the
+# text of each licence named, as the base tree has it.
+spdx_lines() {
+	local f l bad=0
+	for f in $(git ls-files); do
+		case $f in patches/*|LICENSES/*|tests/scan_log/*.log|tests/sample_module/from-tree) continue ;; esac
+		l=$(head -n 3 "$f" | grep -m1 -o 'SPDX-License-Identifier: .*' | sed 's/ *\*\/$//; s/ *-->$//')
+		[ -n "$l" ] || { echo "$f: no SPDX-License-Identifier line"; bad=1; continue; }
+		echo "${l#SPDX-License-Identifier: }" >> "$licences"
+	done
+	return $bad
+}
+licence_texts() {
+	local id bad=0
+	for id in $(tr ' ()' '\n' < "$licences" | grep -v -e '^$' -e '^WITH$' -e '^OR$' -e '^AND$' | sort -u); do
+		[ -f "LICENSES/preferred/$id" ] || [ -f "LICENSES/exceptions/$id" ] ||
+			[ -f "LICENSES/dual/$id" ] || { echo "$id: no text in LICENSES/"; bad=1; }
+	done
+	# ... and the same text as the base tree's.
+	for id in $(cd LICENSES && find . -type f); do
+		cmp -s "LICENSES/$id" "$tree/LICENSES/$id" || { echo "LICENSES/$id differs from $tree/LICENSES/$id"; bad=1; }
+	done
+	return $bad
+}
+licences=$(mktemp)
+case_ "every file starts with its SPDX line" spdx_lines
+case_ "LICENSES/ has the text of every licence the files name" licence_texts
+rm -f "$licences"
+
 rs=$(printf '%s\n' $added | grep '\.rs$')
 case_ "rustfmt of the port's files" /usr/bin/rustfmt --check --edition 2021 \
 	--config-path "$tree/.rustfmt.toml" $rs < /dev/null
 # KUNIT_M is the command that builds vmlinux with CONFIG_KUNIT=m.
 [ -z "${KUNIT_M:-}" ] || case_ "vmlinux links with CONFIG_KUNIT=m" $KUNIT_M
+no_warnings() {	# COMMAND...: its output has no warning
+	local out
+	out=$("$@" 2>&1) || { printf '%s\n' "$out" | tail -n 20; return 1; }
+	! printf '%s\n' "$out" | grep -iE '(^|: )warning(\[[^]]*\])?:'
+}
+htmldocs() {	# KMAKE...: the build writes generated .rst files into the
+	# tree, which cleandocs removes, so that the tree stays the series'
+	local out o rc=1
+	o=$(printf '%s\n' "$@" | sed -n 's/^O=//p')
+	if out=$("$@" SPHINXDIRS=rust htmldocs 2>&1); then
+		! printf '%s\n' "$out" | grep -E 'WARNING|ERROR' | grep -e memory-mapping -e 'rust/index.rst' &&
+			grep -q 'href="memory-mapping.html"' "$o/Documentation/output/rust/index.html" && rc=0
+	else
+		printf '%s\n' "$out" | tail -n 20
+	fi
+	"$@" -s cleandocs >/dev/null 2>&1 || { echo "make cleandocs failed"; rc=1; }
+	return $rc
+}
+rust_analyzer() {	# KMAKE...: every Rust file the port adds to a crate
+	local o
+	"$@" -s rust-analyzer || return 1
+	o=$(printf '%s\n' "$@" | sed -n 's/^O=//p')
+	# lib/kunit/rust_xfail_test.rs is a crate of lib/, a folder 6.12's
+	# generate_rust_analyzer.py does not look in.
+	port/rust-analyzer-check.py "$o/rust-project.json" "$tree" \
+		$(printf '%s\n' $rs | grep -vx lib/kunit/rust_xfail_test.rs)
+}
 if [ $# != 0 ]; then
 	case_ "rustfmtcheck of the whole tree" "$@" -s rustfmtcheck
-	# rustdoc's lints (broken or private intra-doc links) fail it.
-	case_ "rustdoc of the kernel crate" "$@" -s rustdoc
+	# rustdoc's lints (broken or private intra-doc links) are warnings.
+	case_ "rustdoc of the kernel crate, without a warning" no_warnings "$@" rustdoc
+	# Sphinx on Documentation/rust: no warning from the files the port adds
+	# or changes (the base's own quick-start.rst has one when it is built
+	# alone, and dot(1) is not installed).
+	case_ "htmldocs of Documentation/rust, without a warning from the port" htmldocs "$@"
+	case_ "rust-analyzer resolves the port's modules" rust_analyzer "$@"
 fi
 mkdir -p "$results"
 printf 'passed %d\nfailed %d\n' $pass $fail > "$results/lint"

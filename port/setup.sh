@@ -3,7 +3,8 @@
 #
 # Install the toolchain of the port (see README.md): Debian's kernel source,
 # rustc-web with its rust-src, clang/LLVM 19, QEMU from bookworm-backports,
-# busybox-static and bindgen-cli from the crates registry.  Quiet and quick
+# busybox-static, Sphinx (htmldocs), the Python modules of checkpatch's
+# SPDX check and bindgen-cli from the crates registry.  Quiet and quick
 # when everything is there already.
 #
 # Usage: port/setup.sh KERNEL_DEB_VERSION RUST_VERSION BINDGEN_VERSION ARCHS
@@ -16,7 +17,8 @@ die() { echo "setup: $*" >&2; exit 1; }
 pkgs="linux-source-6.12=$deb_version rustc-web rust-web-src rustfmt-web
       rust-web-clippy clang-19 lld-19 llvm-19 libclang-19-dev flex bison bc
       libelf-dev libssl-dev cpio kmod busybox-static gcc make patch
-      python3 perl xz-utils"
+      python3 perl xz-utils git python3-sphinx python3-sphinx-rtd-theme
+      python3-ply python3-git"
 bpo_pkgs=
 for arch in $archs; do
 	case $arch in

@@ -74,14 +74,18 @@ cp "$new" "$state/overlay"
 # reverting them.  Patches must apply exactly (no fuzz, never reversed).
 applied=$state/applied
 series() { grep -v -e '^#' -e '^[[:space:]]*$' "$1/series" 2>/dev/null || true; }
+# What the tree gets of a patch is its part for the files of the base: the
+# overlay has the rest already (port/split-patch.sh).
+base_part() { port/split-patch.sh base "$state/overlay" "patches/$1"; }
 same_series() {
 	[ "$(series patches)" = "$(series "$applied")" ] || return 1
-	for p in $(series patches); do cmp -s "patches/$p" "$applied/$p" || return 1; done
+	for p in $(series patches); do cmp -s <(base_part "$p") "$applied/$p" || return 1; done
 }
 revert() {	# DIR PATCH...
 	local d=$1 p
 	shift
 	for p in $(printf '%s\n' "$@" | tac); do
+		[ -s "$d/$p" ] || continue
 		(cd "$tree" && patch -p1 -R -s --force --fuzz=0 --no-backup-if-mismatch < "$d/$p") ||
 			die "cannot revert $p: the tree is inconsistent, run 'make clean'"
 	done
@@ -108,21 +112,26 @@ if [ -d "$applied" ]; then
 	rm -rf "$applied"
 fi
 done=
+rm -rf "$applied.new"
+mkdir -p "$applied.new"
 for p in $(series patches); do
-	[ -f "patches/$p" ] || { revert patches $done; rm -f "$state/dirty"; die "patches/series names $p, which does not exist"; }
-	if ! out=$(cd "$tree" && patch -p1 --dry-run --forward --fuzz=0 --no-backup-if-mismatch < "$top/patches/$p" 2>&1); then
+	[ -f "patches/$p" ] || { revert "$applied.new" $done; rm -f "$state/dirty"; die "patches/series names $p, which does not exist"; }
+	base_part "$p" > "$applied.new/$p" || { revert "$applied.new" $done; rm -f "$state/dirty"; die "cannot read $p"; }
+	# A patch that only adds files and extends the overlay's leaves the base alone.
+	[ -s "$applied.new/$p" ] || { done="$done $p"; continue; }
+	if ! out=$(cd "$tree" && patch -p1 --dry-run --forward --fuzz=0 --no-backup-if-mismatch < "$applied.new/$p" 2>&1); then
 		file=$(printf '%s\n' "$out" | awk '/^checking file/ { f = $3 } /^\|\+\+\+ b\// { f = substr($2, 3) }
 			/FAILED|No file to patch|Reversed|Skipping/ { print f; exit }')
-		revert patches $done
+		revert "$applied.new" $done
 		rm -f "$state/dirty"
 		die "patch $p does not apply to ${file:-the tree}: $(printf '%s\n' "$out" | grep -m1 -E 'FAILED|No file|Reversed|Skipping|malformed|Only garbage')"
 	fi
-	(cd "$tree" && patch -p1 -s --forward --fuzz=0 --no-backup-if-mismatch < "$top/patches/$p")
+	(cd "$tree" && patch -p1 -s --forward --fuzz=0 --no-backup-if-mismatch < "$applied.new/$p")
 	done="$done $p"
 	echo "  PATCH   $p"
 done
-mkdir -p "$applied"
-cp patches/series $(series patches | sed 's,^,patches/,') "$applied/"
+cp patches/series "$applied.new/"
+mv "$applied.new" "$applied"
 for f in $old; do
 	! cmp -s "$keep/$f" "$tree/$f" || touch -r "$keep/$f" "$tree/$f"
 done

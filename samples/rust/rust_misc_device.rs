@@ -19,8 +19,7 @@
 //! with `mremap()` (`VM_DONTEXPAND`) and it is not inherited by `fork()` (`VM_DONTCOPY`, unless
 //! userspace clears it with `madvise(MADV_DOFORK)`). Every page of the range is inserted right
 //! away (`VM_MIXEDMAP`), so the mapping never faults: with one `vm_insert_pages` call, or with
-//! `vm_insert_page` for each page if the module parameter `per_page` is not 0 (the C twin of this
-//! sample, `c_misc_device.c`, does the latter; the two are compared by `make bench`).
+//! `vm_insert_page` for each page if the module parameter `per_page` is not 0.
 //!
 //! # ioctls
 //!

@@ -206,7 +206,7 @@ int main(void)
 	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS) {
 		/* It must come from the read of the zapped page, nothing else. */
 		if (sigbus_addr != msg || sigbus_code != BUS_ADRERR)
-			fail("the child's SIGBUS was for address %p (si_code %d), expected the zapped page %p (BUS_ADRERR)",
+			fail("child's SIGBUS at %p (si_code %d), expected zapped %p (BUS_ADRERR)",
 			     sigbus_addr, sigbus_code, (void *)msg);
 		say("child got SIGBUS at %p, as expected", sigbus_addr);
 	} else if (WIFSIGNALED(status))

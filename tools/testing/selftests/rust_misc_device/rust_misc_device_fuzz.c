@@ -179,7 +179,8 @@ static __printf(1, 2) void mismatch(const char *fmt, ...)
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
 	ksft_print_msg("operation %lu of seed %llu: %s\n", cur_op, seed, what);
-	ksft_print_msg("replay: rust_misc_device_fuzz --seed %llu --ops %lu --verbose (on a boot with norandmaps)\n",
+	ksft_print_msg("replay, on a boot with norandmaps:\n");
+	ksft_print_msg("  rust_misc_device_fuzz --seed %llu --ops %lu --verbose\n",
 		       seed, cur_op + 1);
 	ksft_test_result_fail("fuzz\n");
 	ksft_finished();
@@ -517,13 +518,13 @@ static int mmap_want(int file, unsigned long off, unsigned long len, int prot,
 	switch (flags & MAP_TYPE) {
 	case MAP_SHARED:
 		flags &= ~MAP_SYNC;
-		/* fall through */
+		fallthrough;
 	case MAP_SHARED_VALIDATE:
 		if (flags & MAP_SYNC)
 			return -EOPNOTSUPP;
 		if ((prot & PROT_WRITE) && mode == O_RDONLY)
 			return -EACCES;
-		/* fall through */
+		fallthrough;
 	case MAP_PRIVATE:
 		if (mode == O_WRONLY)
 			return -EACCES;
@@ -1219,7 +1220,7 @@ int main(int argc, char **argv)
 		ksft_print_msg("%-14s %6lu done, %6lu succeeded\n", op_names[o],
 			       op_count[o], op_ok[o]);
 	}
-	ksft_print_msg("%lu operations: %lu succeeded, %lu failed as expected, %lu signals as expected\n",
+	ksft_print_msg("%lu ops: %lu succeeded, %lu failed as expected, %lu signals as expected\n",
 		       ops, total, op_errs, op_sig);
 	ksft_print_msg("results of the calls:");
 	for (o = 0; o < 256; o++)

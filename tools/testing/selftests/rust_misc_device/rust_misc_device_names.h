@@ -2,7 +2,8 @@
 /*
  * Names of errnos and signals for the diagnostics of the rust_misc_device
  * test programs.  The buffer for an unknown one is per thread, as the
- * stress test reports from several.
+ * stress test reports from several.  Also the kernel's pseudo-keyword for
+ * a case of a switch that goes on into the next one.
  */
 #ifndef RUST_MISC_DEVICE_NAMES_H
 #define RUST_MISC_DEVICE_NAMES_H
@@ -10,6 +11,10 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+
+#ifndef fallthrough
+#define fallthrough __attribute__((__fallthrough__))
+#endif
 
 static inline const char *errname(int err)
 {

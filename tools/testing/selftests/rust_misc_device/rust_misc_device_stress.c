@@ -613,7 +613,8 @@ static int op_mmap(struct worker *w)
 			 off * psz);
 		if (p != MAP_FAILED) {
 			munmap(p, n * psz);
-			return fail(w, "mmap(%s, file pages %u-%u) of a %u-page buffer: expected EINVAL, got %p",
+			return fail(w,
+				    "mmap(%s, file pages %u-%u) of a %u-page buffer: expected EINVAL, got %p",
 				    priv ? "MAP_PRIVATE" : "MAP_SHARED", off,
 				    off + n - 1, npages, p);
 		}
@@ -638,7 +639,8 @@ static int op_mmap(struct worker *w)
 
 		if (o->used && p < o->addr + o->n * psz &&
 		    o->addr < p + n * psz)
-			return fail(w, "mmap(file pages %u-%u) returned %p, which overlaps our live map %u",
+			return fail(w,
+				    "mmap(file pages %u-%u) returned %p, which overlaps our live map %u",
 				    off, off + n - 1, p, i);
 	}
 	m = new_map(w);
@@ -903,7 +905,8 @@ static int op_mremap(struct worker *w)
 		if (q != res) {
 			munmap(res, len);
 			if (q == MAP_FAILED)
-				return fail(w, "mremap(map %d at %p, %u pages, MREMAP_MAYMOVE|MREMAP_FIXED to %p): %s",
+				return fail(w,
+					    "mremap(map %d at %p, %u pages, MREMAP_MAYMOVE|MREMAP_FIXED to %p): %s",
 					    (int)(m - w->maps), addr, n, res,
 					    errname(err));
 			return fail(w, "mremap(map %d at %p, MREMAP_FIXED to %p) returned %p",
@@ -922,7 +925,8 @@ static int op_mremap(struct worker *w)
 		q = mremap(addr, len, len + k * psz, flags);
 		err = errno;
 		if (q != MAP_FAILED)
-			return fail(w, "mremap(map %d at %p, %u -> %u pages%s): VM_DONTEXPAND, expected EFAULT, got %p",
+			return fail(w,
+				    "mremap(map %d at %p, %u -> %u pages%s): VM_DONTEXPAND, expected EFAULT, got %p",
 				    (int)(m - w->maps), addr, n, n + k,
 				    flags ? ", MREMAP_MAYMOVE" : "", q);
 		if (check(w, true, err, EFAULT,
@@ -985,7 +989,8 @@ static void fork_child(struct worker *w, int wpage, uint32_t wval)
 
 	ret = ioctl(w->fd, RUST_MISC_DEV_GET_VALUE, &val);
 	if (ret || val != w->value)
-		child_fail(w, "GET_VALUE on the inherited fd returned %d (%s), value %d, expected 0 and %d",
+		child_fail(w,
+			   "GET_VALUE on the inherited fd returned %d (%s), value %d, expected 0 and %d",
 			   ret, ret ? errname(errno) : "success", val,
 			   w->value);
 	for (i = 0; i < MAX_MAPS; i++) {
@@ -999,17 +1004,20 @@ static void fork_child(struct worker *w, int wpage, uint32_t wval)
 		r.len = m->n * psz;
 		ret = ioctl(w->fd, RUST_MISC_DEV_ZAP, &r);
 		if (ret != -1 || errno != EINVAL)
-			child_fail(w, "ZAP {%p, %u pages} of the parent's map %u: expected EINVAL, got %s",
+			child_fail(w,
+				   "ZAP {%p, %u pages} of the parent's map %u: expected EINVAL, got %s",
 				   m->addr, m->n, i,
 				   ret ? errname(errno) : "success");
 		r.len = psz;
 		ret = ioctl(w->fd, RUST_MISC_DEV_INSERT, &r);
 		if (ret != -1 || errno != EINVAL)
-			child_fail(w, "INSERT {%p, 1 page} of the parent's map %u: expected EINVAL, got %s",
+			child_fail(w,
+				   "INSERT {%p, 1 page} of the parent's map %u: expected EINVAL, got %s",
 				   m->addr, i, ret ? errname(errno) : "success");
 		ret = mincore(m->addr, psz, &vec);
 		if (ret != -1 || errno != ENOMEM)
-			child_fail(w, "mincore(%p) of the parent's map %u: expected ENOMEM (not copied), got %s",
+			child_fail(w,
+				   "mincore(%p) of the parent's map %u: expected ENOMEM (not copied), got %s",
 				   m->addr, i, ret ? errname(errno) : "success");
 	}
 	/* Our own mapping of the inherited file shows the parent's data. */
@@ -1142,7 +1150,8 @@ static int op_close(struct worker *w)
 		}
 		j = mismatch(q + i * psz, base, step, &got);
 		if (j >= 0) {
-			fail(w, "mapping %p of a closed file, file page %u: word %ld is %#x, expected %#x",
+			fail(w,
+			     "mapping %p of a closed file, file page %u: word %ld is %#x, expected %#x",
 			     q, off + i, j, got, base + step * (uint32_t)j);
 			goto out;
 		}
@@ -1193,7 +1202,8 @@ static int op_sigbus(struct worker *w)
 	addr = m->addr + i * psz + rnd(w, psz / 8) * 8;
 	sig = probe(w, addr, write);
 	if (sig != SIGBUS || w->sig_addr != addr || w->sig_code != BUS_ADRERR)
-		return fail(w, "%s of %p in zapped %s: expected SIGBUS (BUS_ADRERR) there, got %s (si_code %d) at %p",
+		return fail(w,
+			    "%s of %p in zapped %s: expected SIGBUS (BUS_ADRERR) there, got %s (si_code %d) at %p",
 			    write ? "write" : "read", addr, where(w, m, i),
 			    signame(sig), sig ? w->sig_code : 0,
 			    sig ? w->sig_addr : NULL);
@@ -1382,8 +1392,9 @@ static int final_check(int fd, struct worker *first, int nown,
 		page_expect(o, p, &base, &step);
 		j = mismatch(q + p * psz, base, step, &got);
 		if (j >= 0) {
-			ksft_print_msg("%s: final check: file page %u (worker %d's): word %ld is %#x, expected %#x (%s)\n",
-				       name, p, o->id, j, got,
+			ksft_print_msg("%s: final check: file page %u (worker %d's) differs:\n",
+				       name, p, o->id);
+			ksft_print_msg("word %ld is %#x, expected %#x (%s)\n", j, got,
 				       base + step * (uint32_t)j,
 				       o->written[p] ? "its last write" :
 				       "the initial pattern");
@@ -1577,8 +1588,8 @@ static void check_buffer_size(void)
 	p = mmap(NULL, npages * psz, PROT_READ, MAP_SHARED, fd, 0);
 	q = mmap(NULL, (npages + 1) * psz, PROT_READ, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED || q != MAP_FAILED)
-		ksft_exit_fail_msg("the buffer of the device is not %u pages: pass the module's \"pages\" with --pages\n",
-				   npages);
+		ksft_exit_fail_msg("the buffer of the device is not %u pages: %s\n",
+				   npages, "pass the module's \"pages\" with --pages");
 	munmap(p, npages * psz);
 	close(fd);
 }
@@ -1652,13 +1663,16 @@ int main(int argc, char **argv)
 
 	ksft_print_header();
 	if (access(RUST_MISC_DEV_PATH, F_OK))
-		ksft_exit_fail_msg("%s: %s; is the rust_misc_device module loaded (CONFIG_SAMPLE_RUST_MISC_DEVICE)?\n",
-				   RUST_MISC_DEV_PATH, strerror(errno));
+		ksft_exit_fail_msg("%s: %s; is the rust_misc_device module loaded (%s)?\n",
+				   RUST_MISC_DEV_PATH, strerror(errno),
+				   "CONFIG_SAMPLE_RUST_MISC_DEVICE");
 	ksft_set_plan(NR_CASES);
-	ksft_print_msg("page size %zu, buffer of %u pages, %d workers x %lu ops in each case, timeout %u s\n",
-		       psz, npages, nworkers, nops, timeout_s);
-	ksft_print_msg("seed %llu (--seed %llu repeats it: worker w of case 1 uses seed + w, of case 2 seed + %d + w)\n",
-		       seed, seed, nworkers);
+	ksft_print_msg("page size %zu, buffer of %u pages\n", psz, npages);
+	ksft_print_msg("%d workers x %lu ops in each case, timeout %u s\n",
+		       nworkers, nops, timeout_s);
+	ksft_print_msg("seed %llu (--seed %llu repeats it)\n", seed, seed);
+	ksft_print_msg("worker w of case 1 uses seed + w, of case 2 seed + %d + w\n",
+		       nworkers);
 
 	check_buffer_size();
 
@@ -1718,7 +1732,7 @@ int main(int argc, char **argv)
 				if (r->done || (k == CASE_SEPARATE &&
 						status_sep[i] != -1))
 					continue;
-				ksft_print_msg("%s, worker %d: %lu of %lu ops done, in op %lu (%s)\n",
+				ksft_print_msg("%s, worker %d: %lu/%lu ops done, in op %lu (%s)\n",
 					       case_names[k], i, r->progress,
 					       nops, r->progress + 1,
 					       op_names[r->cur_op]);
@@ -1739,7 +1753,7 @@ int main(int argc, char **argv)
 				usleep(10000);
 		}
 		if (pending)
-			ksft_print_msg("%d process(es) did not go after SIGKILL (stuck in the kernel?)\n",
+			ksft_print_msg("%d process(es) left after SIGKILL (stuck in the kernel?)\n",
 				       pending);
 	}
 

@@ -207,7 +207,7 @@ static int open_exec_node(int flags)
 		if (fd >= 0)
 			return fd;
 	}
-	ksft_print_msg("%s is on a noexec mount and no device node could be made on an exec-capable one\n",
+	ksft_print_msg("%s is on a noexec mount; no device node was made on an exec-capable one\n",
 		       RUST_MISC_DEV_PATH);
 	return -1;
 }
@@ -348,7 +348,7 @@ static int check_marker(const void *page, size_t pg, const char *what)
 	const char *c = page;
 
 	if (memcmp(c, marker, sizeof(marker))) {
-		ksft_print_msg("%s: marker not found (page starts with 0x%02x 0x%02x 0x%02x 0x%02x)\n",
+		ksft_print_msg("%s: no marker (page starts with 0x%02x 0x%02x 0x%02x 0x%02x)\n",
 			       what, (unsigned char)c[0], (unsigned char)c[1],
 			       (unsigned char)c[2], (unsigned char)c[3]);
 		return FAIL;
@@ -417,7 +417,7 @@ static int check_present(const void *p, size_t n, bool want,
 	}
 	for (i = 0; i < n; i++) {
 		if (!(vec[i] & 1) == want) {
-			ksft_print_msg("%s: page %zu of %zu at %p is %s, expected %s (mincore byte 0x%02x)\n",
+			ksft_print_msg("%s: page %zu/%zu at %p: %s, expected %s (mincore 0x%02x)\n",
 				       what, i, n, p,
 				       want ? "not present" : "present",
 				       want ? "present" : "not present",
@@ -963,7 +963,8 @@ static int test_mprotect_rw_ro_rw(void)
 	if (!q)
 		return FAIL;
 	if (q[psz - 1] != 0x77) {
-		ksft_print_msg("write after mprotect(RW) back: other mapping reads 0x%02x, expected 0x77\n",
+		ksft_print_msg("%s: other mapping reads 0x%02x, expected 0x77\n",
+			       "write after mprotect(RW) back",
 			       (unsigned char)q[psz - 1]);
 		return FAIL;
 	}
@@ -999,7 +1000,8 @@ static int test_two_maps_share_pages(void)
 	 */
 	b[npages * psz - 1] = 0xc5;
 	if ((unsigned char)a[npages * psz - 1] != 0xc5) {
-		ksft_print_msg("write of the last byte through the second mapping: first mapping reads 0x%02x, expected 0xc5\n",
+		ksft_print_msg("%s: first mapping reads 0x%02x, expected 0xc5\n",
+			       "write of the last byte through the second mapping",
 			       (unsigned char)a[npages * psz - 1]);
 		return FAIL;
 	}
@@ -2121,7 +2123,7 @@ static int get_vmflags(const void *p, size_t n, char *flags, size_t size)
 				break;
 			found = start == (uintptr_t)p;
 			if (found && end != start + n * psz) {
-				ksft_print_msg("smaps: the mapping at %p ends at %#lx, expected %#lx\n",
+				ksft_print_msg("smaps: mapping %p ends at %#lx, expected %#lx\n",
 					       p, end, start + n * psz);
 				fclose(f);
 				return FAIL;
@@ -2380,7 +2382,7 @@ static void run_case(const struct test_case *tc)
 			while (waitpid(pid, &status, WNOHANG) == 0 &&
 			       now() - start < 5)
 				usleep(2000);
-			ksft_print_msg("case still running after %d s, not even SIGALRM ended it (stuck in the kernel?)\n",
+			ksft_print_msg("case not ended by SIGALRM in %d s (stuck in the kernel?)\n",
 				       CASE_TIMEOUT + 10);
 			ksft_test_result_fail("%s\n", tc->name);
 			return;
@@ -2450,8 +2452,9 @@ int main(int argc, char **argv)
 	ksft_print_header();
 
 	if (access(RUST_MISC_DEV_PATH, F_OK))
-		ksft_exit_fail_msg("%s: %s; is the rust_misc_device module loaded (CONFIG_SAMPLE_RUST_MISC_DEVICE)?\n",
-				   RUST_MISC_DEV_PATH, strerror(errno));
+		ksft_exit_fail_msg("%s: %s; is the rust_misc_device module loaded (%s)?\n",
+				   RUST_MISC_DEV_PATH, strerror(errno),
+				   "CONFIG_SAMPLE_RUST_MISC_DEVICE");
 
 	ksft_print_msg("page size %zu, buffer of %zu pages\n", psz, npages);
 
