@@ -44,8 +44,8 @@ while read -r name cases job cmdline; do
 		echo "$stage: seed ${FUZZ_SEED:-}: 'make stage-fuzz FUZZ_SEED=${FUZZ_SEED:-}' replays this run"
 	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + k))
 done <<'LIST'
-default 65 test.job
-pages4 50 pages.job rust_misc_device.pages=4 rust_misc_device.per_page=1
+default 71 test.job
+pages4 56 pages.job rust_misc_device.pages=4 rust_misc_device.per_page=1
 module 15 module.job initcall_blacklist=__rust_misc_device_init
 stress 5 stress.job
 fuzz 3 fuzz.job norandmaps fuzz_seed=${FUZZ_SEED:-} fuzz_ops=${FUZZ_OPS:-}

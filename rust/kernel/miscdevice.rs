@@ -397,9 +397,16 @@ impl<T: MiscDevice> MiscdeviceVTable<T> {
         //   requires a file that is not shared, so nobody else could be calling `mmap` on it.
         let file = unsafe { File::from_raw_file(file) };
 
+        // SAFETY: `vma` is valid, and not shared yet.
+        let ops_before = unsafe { (*vma).vm_ops };
         match T::mmap(device, file, area) {
             Ok(()) => 0,
-            Err(err) => err.to_errno(),
+            Err(err) => {
+                // SAFETY: The hook just failed, and safe code can only change `vm_ops` through
+                // `VmaNew::set_vm_ops`.
+                unsafe { crate::mm::virt::ops::close_failed_mmap(vma, ops_before) };
+                err.to_errno()
+            }
         }
     }
 

@@ -33,34 +33,46 @@
 //!   file; a later access to the range gets `SIGBUS`.
 //! * `RUST_MISC_DEV_INSERT`: puts the file's pages back into such a range. They are the same pages,
 //!   so earlier writes are still there. A page of the range that is still mapped is `EBUSY`.
+//! * `RUST_MISC_DEV_GET_MAPPINGS`: the number of VMAs that map this open file, in any process.
+//!
+//! The state of an open file is shared by the file and by every VMA that maps it, through the
+//! [`VmOperations`] of the sample: it lives until the file is closed and its last mapping is gone,
+//! whichever comes last.
 //!
 //! # Why ZAP and INSERT check that the VMA maps this file
 //!
 //! The range passed to ZAP and INSERT is looked up in the caller's own address space at the time
 //! of the ioctl, never in one remembered from an earlier `mmap`, and the VMA found there is only
-//! used if it maps this very file (its `vm_file` is this `struct file`). Otherwise, after a
-//! `munmap()` and a new mapping at the same address (anonymous memory, or a mapping of another
-//! open file of this device), the driver would zap or fill memory it does not own. Trusting a
-//! VMA that was looked up by address is a known real-world bug class: mainline's Binder had a CVE
-//! for exactly this, fixed by marking its own VMAs at `mmap` time and checking the mark before
-//! every insert or zap. Here the mark is `vm_file`: a VMA holds a reference to its file, and only
-//! this driver's `mmap` hook can create a VMA of this file (one split off, moved by `mremap()` or
-//! copied by `fork()` inherits the flags of the VMA it comes from, and a matching `vm_pgoff`), so
-//! the check also proves that the VMA was set up (and given `VM_MIXEDMAP`) by
-//! [`RustMiscDevice::mmap`].
+//! used if it is a mapping of this very file. Otherwise, after a `munmap()` and a new mapping at
+//! the same address (anonymous memory, or a mapping of another open file of this device), the
+//! driver would zap or fill memory it does not own. Trusting a VMA that was looked up by address
+//! is a known real-world bug class: mainline's Binder had a CVE for exactly this, fixed by marking
+//! its own VMAs at `mmap` time and checking the mark before every insert or zap. Here the mark is
+//! the sample's operations table, which its `mmap` hook installs with [`VmaNew::set_vm_ops`]: only
+//! a VMA that has it is seen through [`VmaRef::with_ops`], and its data says which open file it
+//! maps. The VMAs the mm core makes from one (split off, moved by `mremap()`, copied by `fork()`)
+//! have the same table and data.
 
-use core::{mem::size_of, ptr};
+use core::{
+    mem::size_of,
+    ptr,
+    sync::atomic::{AtomicI32, Ordering},
+};
 
 use kernel::{
     c_str,
     fs::File,
     ioctl::{_IO, _IOR, _IOW},
     miscdevice::{MiscDevice, MiscDeviceOptions, MiscDeviceRegistration},
-    mm::virt::{flags as vm_flags, VmaMixedMap, VmaNew, VmaRef},
+    mm::virt::{
+        flags as vm_flags,
+        ops::{VmOperations, VmOperationsTable, VmaWithOps},
+        VmaMixedMap, VmaNew, VmaRef,
+    },
     new_mutex,
     page::{Page, PAGE_SIZE},
     prelude::*,
-    sync::Mutex,
+    sync::{Arc, ArcBorrow, Mutex},
     types::FromBytes,
     uaccess::UserSlice,
 };
@@ -74,6 +86,7 @@ const RUST_MISC_DEV_GET_VALUE: u32 = _IOR::<i32>(RUST_MISC_DEV_IOC_MAGIC, 0x81);
 const RUST_MISC_DEV_SET_VALUE: u32 = _IOW::<i32>(RUST_MISC_DEV_IOC_MAGIC, 0x82);
 const RUST_MISC_DEV_ZAP: u32 = _IOW::<RustMiscDevRange>(RUST_MISC_DEV_IOC_MAGIC, 0x83);
 const RUST_MISC_DEV_INSERT: u32 = _IOW::<RustMiscDevRange>(RUST_MISC_DEV_IOC_MAGIC, 0x84);
+const RUST_MISC_DEV_GET_MAPPINGS: u32 = _IOR::<i32>(RUST_MISC_DEV_IOC_MAGIC, 0x85);
 
 module! {
     type: RustMiscDeviceModule,
@@ -150,7 +163,7 @@ impl kernel::Module for RustMiscDeviceModule {
     }
 }
 
-/// The state of one open file of the device.
+/// The state of one open file of the device, shared by the file and its VMAs.
 #[pin_data]
 struct RustMiscDevice {
     /// The buffer; page `i` is mapped at file offset `i * PAGE_SIZE`.
@@ -158,6 +171,27 @@ struct RustMiscDevice {
     /// The value of `RUST_MISC_DEV_GET_VALUE` and `RUST_MISC_DEV_SET_VALUE`.
     #[pin]
     value: Mutex<i32>,
+    /// The number of VMAs that map the file: `RUST_MISC_DEV_GET_MAPPINGS`.
+    mappings: AtomicI32,
+}
+
+/// The operations of the VMAs of the device: they count them.
+struct RustMiscDeviceVmOps;
+
+static RUST_MISC_DEVICE_VM_OPS: VmOperationsTable<RustMiscDeviceVmOps> = VmOperationsTable::new();
+
+#[vtable]
+impl VmOperations for RustMiscDeviceVmOps {
+    type Data = RustMiscDevice;
+    const TABLE: &'static VmOperationsTable<Self> = &RUST_MISC_DEVICE_VM_OPS;
+
+    fn open(me: ArcBorrow<'_, RustMiscDevice>, _vma: &VmaRef) {
+        me.mappings.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn close(me: ArcBorrow<'_, RustMiscDevice>, _vma: &VmaRef) {
+        me.mappings.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// Allocates a page filled with `byte`.
@@ -172,25 +206,11 @@ fn alloc_filled_page(byte: u8) -> Result<Page> {
     Ok(page)
 }
 
-/// Returns the page offset (`vm_pgoff`) of `vma`: the index of the buffer page mapped at its
-/// start.
-///
-/// The caller holds the mmap or the vma read lock at least (that is what a [`VmaRef`] stands
-/// for), under which `vm_pgoff` does not change.
-fn vma_pgoff(vma: &VmaRef) -> usize {
-    // SAFETY: `vma.as_ptr()` is a valid vma because `vma` is a reference to it. `vm_pgoff` is
-    // only written with the mmap write lock held and the vma write-locked (`vma_start_write()`),
-    // or while the vma is being set up, before anyone else can see it. The existence of the
-    // `VmaRef` means we hold the mmap or vma read lock, which excludes those writers, or are that
-    // setup, so this read is not a data race.
-    unsafe { (*vma.as_ptr()).vm_pgoff }
-}
-
 #[vtable]
 impl MiscDevice for RustMiscDevice {
-    type Ptr = Pin<KBox<Self>>;
+    type Ptr = Arc<Self>;
 
-    fn open(_file: &File, _misc: &MiscDeviceRegistration<Self>) -> Result<Pin<KBox<Self>>> {
+    fn open(_file: &File, _misc: &MiscDeviceRegistration<Self>) -> Result<Arc<Self>> {
         let count = usize::try_from(*module_parameters::pages.value())?;
         let mut pages = KVec::with_capacity(count, GFP_KERNEL)?;
         for i in 0..count {
@@ -198,16 +218,17 @@ impl MiscDevice for RustMiscDevice {
             pages.push(alloc_filled_page((i + 1) as u8)?, GFP_KERNEL)?;
         }
 
-        KBox::try_pin_init(
+        Arc::pin_init(
             try_pin_init!(RustMiscDevice {
                 pages,
                 value <- new_mutex!(0),
+                mappings: AtomicI32::new(0),
             }),
             GFP_KERNEL,
         )
     }
 
-    fn mmap(me: Pin<&RustMiscDevice>, _file: &File, vma: &VmaNew) -> Result {
+    fn mmap(me: ArcBorrow<'_, RustMiscDevice>, _file: &File, vma: &VmaNew) -> Result {
         // A private mapping would copy our pages on write: only allow shared ones. `VM_MAYSHARE`,
         // not `VM_SHARED`: the kernel clears `VM_SHARED` on a `MAP_SHARED` mapping of a file that
         // is not open for writing.
@@ -222,14 +243,24 @@ impl MiscDevice for RustMiscDevice {
         }
         vma.set_dontexpand();
         vma.set_dontcopy();
-        let vma = vma.set_mixedmap();
+        let mixed = vma.set_mixedmap();
 
         // The whole range must lie inside the buffer (else `EINVAL`). If this fails, the mmap core
         // unmaps the vma, and with it the pages inserted so far.
-        me.insert_pages(vma, vma.start(), vma.end())
+        me.insert_pages(mixed, mixed.start(), mixed.end())?;
+
+        // The vma is one of ours from here, and holds a reference to the file's state.
+        vma.set_vm_ops::<RustMiscDeviceVmOps>(me.into())?;
+        me.mappings.fetch_add(1, Ordering::Relaxed);
+        Ok(())
     }
 
-    fn ioctl(me: Pin<&RustMiscDevice>, file: &File, cmd: u32, arg: usize) -> Result<isize> {
+    fn ioctl(
+        me: ArcBorrow<'_, RustMiscDevice>,
+        _file: &File,
+        cmd: u32,
+        arg: usize,
+    ) -> Result<isize> {
         match cmd {
             RUST_MISC_DEV_HELLO => {
                 pr_info!("Hello from the Rust misc device sample\n");
@@ -246,8 +277,14 @@ impl MiscDevice for RustMiscDevice {
                     .read::<i32>()?;
                 *me.value.lock() = value;
             }
-            RUST_MISC_DEV_ZAP => me.zap(file, RustMiscDevRange::read_from_user(arg)?)?,
-            RUST_MISC_DEV_INSERT => me.insert(file, RustMiscDevRange::read_from_user(arg)?)?,
+            RUST_MISC_DEV_ZAP => me.zap(RustMiscDevRange::read_from_user(arg)?)?,
+            RUST_MISC_DEV_INSERT => me.insert(RustMiscDevRange::read_from_user(arg)?)?,
+            RUST_MISC_DEV_GET_MAPPINGS => {
+                let mappings = me.mappings.load(Ordering::Relaxed);
+                UserSlice::new(arg, size_of::<i32>())
+                    .writer()
+                    .write(&mappings)?;
+            }
             _ => return Err(ENOTTY),
         }
 
@@ -260,11 +297,11 @@ impl RustMiscDevice {
     /// contains it and the bounds of the range, with the mmap read lock held.
     ///
     /// Fails with [`EINVAL`] if `range` is malformed or does not lie inside one VMA that maps
-    /// `file`.
+    /// this open file.
     fn with_own_vma(
-        file: &File,
+        &self,
         range: RustMiscDevRange,
-        f: impl FnOnce(&VmaRef, usize, usize) -> Result,
+        f: impl FnOnce(&VmaWithOps<RustMiscDeviceVmOps>, usize, usize) -> Result,
     ) -> Result {
         let (addr, end) = range.bounds()?;
 
@@ -276,15 +313,9 @@ impl RustMiscDevice {
         if addr < vma.start() || end > vma.end() {
             return Err(EINVAL);
         }
-
-        // SAFETY: `vma.as_ptr()` is a valid vma because `vma` is a reference to it. `vm_file` is
-        // only changed with the mmap write lock held, and we hold the mmap read lock (`guard`), so
-        // this read is not a data race.
-        let vm_file = unsafe { (*vma.as_ptr()).vm_file };
-        // The vma holds a reference to its `vm_file`, and the caller holds one to `file`, so if
-        // the pointers are equal they refer to the same live file: this vma maps this very file,
-        // and was therefore set up by `RustMiscDevice::mmap`.
-        if !ptr::eq(vm_file, file.as_ptr()) {
+        // One of the device's VMAs, and one of this open file's: not another file's.
+        let vma = vma.with_ops::<RustMiscDeviceVmOps>().ok_or(EINVAL)?;
+        if !ptr::eq(&*vma.data(), self) {
             return Err(EINVAL);
         }
 
@@ -292,16 +323,16 @@ impl RustMiscDevice {
     }
 
     /// Handles `RUST_MISC_DEV_ZAP`.
-    fn zap(&self, file: &File, range: RustMiscDevRange) -> Result {
-        Self::with_own_vma(file, range, |vma, addr, end| {
+    fn zap(&self, range: RustMiscDevRange) -> Result {
+        self.with_own_vma(range, |vma, addr, end| {
             vma.zap_page_range_single(addr, end - addr);
             Ok(())
         })
     }
 
     /// Handles `RUST_MISC_DEV_INSERT`.
-    fn insert(&self, file: &File, range: RustMiscDevRange) -> Result {
-        Self::with_own_vma(file, range, |vma, addr, end| {
+    fn insert(&self, range: RustMiscDevRange) -> Result {
+        self.with_own_vma(range, |vma, addr, end| {
             // A vma of this file was set up by our `mmap`, which sets `VM_MIXEDMAP`.
             let vma = vma.as_mixedmap_vma().ok_or(EINVAL)?;
             self.insert_pages(vma, addr, end)
@@ -316,7 +347,8 @@ impl RustMiscDevice {
     /// that `vm_pgoff` plus the length of the vma does not overflow), and with `EBUSY` if a page of
     /// the range is still mapped.
     fn insert_pages(&self, vma: &VmaMixedMap, addr: usize, end: usize) -> Result {
-        let first = vma_pgoff(vma)
+        let first = vma
+            .pgoff()
             .checked_add((addr - vma.start()) / PAGE_SIZE)
             .ok_or(EINVAL)?;
         let last = first.checked_add((end - addr) / PAGE_SIZE).ok_or(EINVAL)?;

@@ -67,5 +67,15 @@ struct rust_misc_dev_range {
  */
 #define RUST_MISC_DEV_INSERT		_IOW(RUST_MISC_DEV_IOC_MAGIC, 0x84, \
 					     struct rust_misc_dev_range)
+/*
+ * Read the number of VMAs that map this open file, in any process: one for
+ * each mmap(), one more for each mapping split in two (munmap() or
+ * mprotect() of its middle), and one for each copy fork() makes (only after
+ * madvise(MADV_DOFORK): the mappings are not inherited otherwise).  A VMA
+ * counts until it is unmapped, or its process exits.  The file's state,
+ * buffer included, lives until the file is closed and its last mapping is
+ * gone.
+ */
+#define RUST_MISC_DEV_GET_MAPPINGS	_IOR(RUST_MISC_DEV_IOC_MAGIC, 0x85, int)
 
 #endif /* _UAPI_LINUX_RUST_MISC_DEVICE_H */

@@ -17,19 +17,26 @@ use kernel::prelude::*;
 
 #[kunit_tests(rust_mm)]
 mod rust_mm {
-    use core::{cell::Cell, ffi::c_int, ptr};
+    use core::{
+        cell::Cell,
+        ffi::c_int,
+        ptr,
+        sync::atomic::{AtomicI32, Ordering},
+    };
     use kernel::{
         bindings,
         error::from_result,
         mm::{
             virt::{
-                flags, vm_flags_t, InsertPagesError, VmaMixedMap, VmaNew, VmaRef,
-                INSERT_PAGES_CHUNK,
+                flags,
+                ops::{VmOperations, VmOperationsTable},
+                vm_flags_t, InsertPagesError, VmaMixedMap, VmaNew, VmaRef, INSERT_PAGES_CHUNK,
             },
             Mm, MmWithUser, MmapReadGuard,
         },
         page::{Page, PAGE_SIZE},
         prelude::*,
+        sync::{Arc, ArcBorrow},
         types::ARef,
         uaccess::UserSlice,
     };
@@ -43,6 +50,76 @@ mod rust_mm {
         ClearRules,
         /// Fail the mmap.
         Fail,
+        /// Insert the pages and give the vma `TestOps`.
+        Ops,
+        /// Insert the pages and give the vma `OtherOps`, whose data has the same type.
+        OtherOps,
+        /// Give the vma `TestOps`, then fail the mmap.
+        OpsThenFail,
+        /// Give the vma `TestOps` twice, recording what the second call returned.
+        OpsTwice,
+    }
+
+    /// The data of the vmas of `TestOps` and `OtherOps`: how many there are, and how many times
+    /// each callback ran.
+    struct OpsCount {
+        vmas: AtomicI32,
+        opens: AtomicI32,
+        closes: AtomicI32,
+    }
+
+    impl OpsCount {
+        fn get(&self) -> (i32, i32, i32) {
+            (
+                self.vmas.load(Ordering::Relaxed),
+                self.opens.load(Ordering::Relaxed),
+                self.closes.load(Ordering::Relaxed),
+            )
+        }
+
+        fn opened(&self) {
+            self.vmas.fetch_add(1, Ordering::Relaxed);
+            self.opens.fetch_add(1, Ordering::Relaxed);
+        }
+
+        fn closed(&self) {
+            self.vmas.fetch_sub(1, Ordering::Relaxed);
+            self.closes.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    struct TestOps;
+    static TEST_VM_OPS: VmOperationsTable<TestOps> = VmOperationsTable::new();
+
+    #[vtable]
+    impl VmOperations for TestOps {
+        type Data = OpsCount;
+        const TABLE: &'static VmOperationsTable<Self> = &TEST_VM_OPS;
+
+        fn open(count: ArcBorrow<'_, OpsCount>, _vma: &VmaRef) {
+            count.opened();
+        }
+
+        fn close(count: ArcBorrow<'_, OpsCount>, _vma: &VmaRef) {
+            count.closed();
+        }
+    }
+
+    struct OtherOps;
+    static OTHER_VM_OPS: VmOperationsTable<OtherOps> = VmOperationsTable::new();
+
+    #[vtable]
+    impl VmOperations for OtherOps {
+        type Data = OpsCount;
+        const TABLE: &'static VmOperationsTable<Self> = &OTHER_VM_OPS;
+
+        fn open(count: ArcBorrow<'_, OpsCount>, _vma: &VmaRef) {
+            count.opened();
+        }
+
+        fn close(count: ArcBorrow<'_, OpsCount>, _vma: &VmaRef) {
+            count.closed();
+        }
     }
 
     /// The state behind the test file: its pages and what the hook saw.
@@ -54,6 +131,8 @@ mod rust_mm {
         flags_after: Cell<vm_flags_t>,
         prot: Cell<(bool, bool, bool)>,
         clear: Cell<[c_int; 3]>,
+        ops: Arc<OpsCount>,
+        second_set: Cell<c_int>,
     }
 
     impl TestFile {
@@ -73,6 +152,15 @@ mod rust_mm {
                     flags_after: Cell::new(0),
                     prot: Cell::new((false, false, false)),
                     clear: Cell::new([0; 3]),
+                    ops: Arc::new(
+                        OpsCount {
+                            vmas: AtomicI32::new(0),
+                            opens: AtomicI32::new(0),
+                            closes: AtomicI32::new(0),
+                        },
+                        GFP_KERNEL,
+                    )?,
+                    second_set: Cell::new(0),
                 },
                 GFP_KERNEL,
             )?)
@@ -95,25 +183,44 @@ mod rust_mm {
                     self.flags_after.set(vma.flags());
                     Ok(())
                 }
-                Hook::Insert => {
-                    vma.try_clear_mayexec()?;
-                    vma.set_dontcopy();
-                    vma.set_dontexpand();
-                    vma.set_dontdump();
-                    vma.set_io();
-                    let mixed = vma.set_mixedmap();
-                    // SAFETY: The vma is being set up in an mmap hook, so it is valid and no
-                    // other thread can see it yet: this read is not a data race.
-                    let pgoff = unsafe { (*vma.as_ptr()).vm_pgoff };
-                    let len = (vma.end() - vma.start()) / PAGE_SIZE;
-                    for i in 0..len {
-                        let page = self.pages.get(pgoff + i).ok_or(EINVAL)?;
-                        mixed.vm_insert_page(vma.start() + i * PAGE_SIZE, page)?;
+                Hook::Insert => self.insert(vma),
+                Hook::Ops | Hook::OtherOps | Hook::OpsThenFail | Hook::OpsTwice => {
+                    self.insert(vma)?;
+                    // The vma is counted from here: `close` uncounts it, even if the mmap fails.
+                    self.ops.vmas.fetch_add(1, Ordering::Relaxed);
+                    if self.hook == Hook::OtherOps {
+                        return vma.set_vm_ops::<OtherOps>(self.ops.clone());
                     }
-                    self.flags_after.set(vma.flags());
-                    Ok(())
+                    vma.set_vm_ops::<TestOps>(self.ops.clone())?;
+                    match self.hook {
+                        Hook::OpsThenFail => Err(ENXIO),
+                        Hook::OpsTwice => {
+                            let r = vma.set_vm_ops::<TestOps>(self.ops.clone());
+                            self.second_set.set(r.err().map_or(0, |e| e.to_errno()));
+                            Ok(())
+                        }
+                        _ => Ok(()),
+                    }
                 }
             }
+        }
+
+        /// Configures `vma` as a driver would and inserts the file's pages.
+        fn insert(&self, vma: &VmaNew) -> Result {
+            vma.try_clear_mayexec()?;
+            vma.set_dontcopy();
+            vma.set_dontexpand();
+            vma.set_dontdump();
+            vma.set_io();
+            let mixed = vma.set_mixedmap();
+            let pgoff = vma.pgoff();
+            let len = (vma.end() - vma.start()) / PAGE_SIZE;
+            for i in 0..len {
+                let page = self.pages.get(pgoff + i).ok_or(EINVAL)?;
+                mixed.vm_insert_page(vma.start() + i * PAGE_SIZE, page)?;
+            }
+            self.flags_after.set(vma.flags());
+            Ok(())
         }
     }
 
@@ -142,9 +249,16 @@ mod rust_mm {
         // `private_data` is the `TestFile` of a `File` that the test still holds while it maps
         // the file.
         let tf = unsafe { &*(*file).private_data.cast::<TestFile>() };
+        // SAFETY: By the safety requirements, `vma` is valid and not shared yet.
+        let ops_before = unsafe { (*vma).vm_ops };
         // SAFETY: By the safety requirements, `vma` is undergoing initial setup.
-        let vma = unsafe { VmaNew::from_raw(vma) };
-        from_result(|| tf.mmap(vma).map(|()| 0))
+        let new = unsafe { VmaNew::from_raw(vma) };
+        let r = from_result(|| tf.mmap(new).map(|()| 0));
+        if r < 0 {
+            // SAFETY: The hook just failed, and it changes `vm_ops` only with `set_vm_ops`.
+            unsafe { kernel::mm::virt::ops::close_failed_mmap(vma, ops_before) };
+        }
+        r
     }
 
     struct Fops(bindings::file_operations);
@@ -863,6 +977,92 @@ mod rust_mm {
         }
         // The error converts into the `Error` it carries, so `?` works on it.
         assert_eq!(Error::from(past.unwrap_err()), EFAULT);
+        Ok(())
+    }
+
+    #[test]
+    fn vm_ops_give_each_vma_its_reference() -> Result {
+        let file = File::new(Hook::Ops, 4)?;
+        let count = &file.tf.ops;
+        let addr = mmap(Some(&file), 4 * PAGE_SIZE, RW, bindings::MAP_SHARED, 0)?;
+        let after_mmap = count.get();
+        // Unmapping the middle splits the vma twice (two copies opened) and closes the middle.
+        munmap(addr + PAGE_SIZE, 2 * PAGE_SIZE)?;
+        let after_split = count.get();
+        munmap(addr, 4 * PAGE_SIZE)?;
+        let after_munmap = count.get();
+        assert_eq!(after_mmap, (1, 0, 0));
+        assert_eq!(after_split, (2, 2, 1));
+        assert_eq!(after_munmap, (0, 2, 3));
+        Ok(())
+    }
+
+    #[test]
+    fn vm_ops_failed_mmap_closes_the_vma() -> Result {
+        let file = File::new(Hook::OpsThenFail, 2)?;
+        let r = mmap(Some(&file), 2 * PAGE_SIZE, RW, bindings::MAP_SHARED, 0);
+        assert_eq!(r.err(), Some(ENXIO));
+        // Counted by the hook, closed by the failure: nothing is left holding the data.
+        assert_eq!(file.tf.ops.get(), (0, 0, 1));
+        Ok(())
+    }
+
+    #[test]
+    fn vm_ops_second_set_is_ebusy() -> Result {
+        let file = File::new(Hook::OpsTwice, 1)?;
+        let addr = mmap(Some(&file), PAGE_SIZE, RW, bindings::MAP_SHARED, 0)?;
+        assert_eq!(file.tf.second_set.get(), EBUSY.to_errno());
+        munmap(addr, PAGE_SIZE)?;
+        assert_eq!(file.tf.ops.get(), (0, 0, 1));
+        Ok(())
+    }
+
+    #[test]
+    fn with_ops_tells_own_vmas_from_foreign_ones() -> Result {
+        let own = File::new(Hook::Ops, 2)?;
+        let other = File::new(Hook::OtherOps, 2)?;
+        let plain = File::new(Hook::Insert, 2)?;
+        let len = 2 * PAGE_SIZE;
+        let a = mmap(Some(&own), len, RW, bindings::MAP_SHARED, 0)?;
+        let b = mmap(Some(&other), len, RW, bindings::MAP_SHARED, 0)?;
+        let c = mmap(Some(&plain), len, RW, bindings::MAP_SHARED, 0)?;
+        let d = mmap(None, len, RW, ANON, 0)?;
+        let mm = current_mm()?;
+        let guard = mm.mmap_read_lock();
+        let mut seen = [(false, false); 4];
+        for (i, addr) in [a, b, c, d].into_iter().enumerate() {
+            let vma = guard.vma_lookup(addr).ok_or(EINVAL)?;
+            seen[i] = (
+                vma.with_ops::<TestOps>().is_some(),
+                vma.with_ops::<OtherOps>().is_some(),
+            );
+        }
+        // The handle's data is the file's, and zapping through it reaches only its vma.
+        let vma = guard.vma_lookup(a).ok_or(EINVAL)?;
+        let mine = vma.with_ops::<TestOps>().ok_or(EINVAL)?;
+        let same = ptr::eq(&*mine.data(), &*own.tf.ops);
+        mine.zap_vma_range(a, PAGE_SIZE);
+        drop(guard);
+        assert!(seen == [(true, false), (false, true), (false, false), (false, false)]);
+        assert!(same);
+        assert_eq!(read_pages(a, 1).err(), Some(EFAULT));
+        assert!(read_pages(a + PAGE_SIZE, 1)?[..] == [2]);
+        assert!(read_pages(b, 1)?[..] == [1]);
+        Ok(())
+    }
+
+    #[test]
+    fn pgoff_is_the_offset_of_the_mapping() -> Result {
+        let file = File::new(Hook::Insert, 8)?;
+        let addr = mmap(Some(&file), 4 * PAGE_SIZE, RW, bindings::MAP_SHARED, 2)?;
+        munmap(addr + PAGE_SIZE, PAGE_SIZE)?;
+        let mm = current_mm()?;
+        let guard = mm.mmap_read_lock();
+        let first = guard.vma_lookup(addr).map(|v| v.pgoff());
+        let rest = guard.vma_lookup(addr + 2 * PAGE_SIZE).map(|v| v.pgoff());
+        drop(guard);
+        assert_eq!(first, Some(2));
+        assert_eq!(rest, Some(4));
         Ok(())
     }
 

@@ -26,6 +26,8 @@ use crate::{
 };
 use core::ops::Deref;
 
+pub mod ops;
+
 /// A wrapper for the kernel's `struct vm_area_struct` with read access.
 ///
 /// It represents an area of virtual memory.
@@ -92,6 +94,18 @@ impl VmaRef {
         // SAFETY: By the type invariants, the caller holds at least the mmap read lock, so this
         // access is not a data race.
         unsafe { (*self.as_ptr()).__bindgen_anon_1.__bindgen_anon_1.vm_end }
+    }
+
+    /// Returns the offset of the start of the virtual memory area in its file, in pages
+    /// (`vm_pgoff`).
+    ///
+    /// For a mapping of a file or device, this is the offset the mapping was made at, divided by
+    /// the page size; `mremap()` keeps it, and a split gives the second half its own.
+    #[inline]
+    pub fn pgoff(&self) -> usize {
+        // SAFETY: By the type invariants, the caller holds at least the mmap read lock, so this
+        // access is not a data race.
+        unsafe { (*self.as_ptr()).vm_pgoff }
     }
 
     /// Zap pages in the given page range.

@@ -110,18 +110,18 @@ static bool reserved[ARENA_PAGES];	/* still the PROT_NONE reservation */
 enum op {
 	OP_OPEN, OP_CLOSE, OP_MMAP, OP_MUNMAP, OP_MREMAP, OP_MPROTECT,
 	OP_ZAP, OP_INSERT, OP_GET, OP_SET, OP_HELLO, OP_GARBAGE,
-	OP_READ, OP_WRITE, OP_VERIFY, NR_OPS
+	OP_READ, OP_WRITE, OP_VERIFY, OP_MAPPINGS, NR_OPS
 };
 
 static const char *const op_names[NR_OPS] = {
 	"open", "close", "mmap", "munmap", "mremap", "mprotect", "zap",
 	"insert", "get_value", "set_value", "hello", "garbage_ioctl",
-	"load", "store", "verify_page",
+	"load", "store", "verify_page", "get_mappings",
 };
 
 /* Weights of the operations, out of their sum. */
 static const int op_weight[NR_OPS] = {
-	4, 3, 12, 7, 6, 5, 12, 12, 4, 4, 1, 6, 9, 9, 2,
+	4, 3, 12, 7, 6, 5, 12, 12, 4, 4, 1, 6, 9, 9, 2, 3,
 };
 
 static unsigned long op_count[NR_OPS];
@@ -1017,6 +1017,52 @@ static void op_value(unsigned long cmd)
 		mismatch("%s read %d, expected %d", what, got, files[file].value);
 }
 
+/* The VMAs of the model that map @file: the runs of pages of one VMA id. */
+static int model_mappings(int file)
+{
+	struct mpage *q;
+	int i, n = 0;
+
+	for (i = 0; i < npg; i++) {
+		if (pages[i].file != file)
+			continue;
+		q = page_at(pages[i].addr - psz);
+		if (!q || q->vma != pages[i].vma)
+			n++;
+	}
+	return n;
+}
+
+static void op_mappings(void)
+{
+	bool readable, writable;
+	struct mpage *src;
+	int file, fd, want, v = rnd(), got, ret;
+	unsigned long arg;
+	char what[96];
+
+	fd = pick_fd(&file);
+	arg = pick_arg(&v, sizeof(v), &src, &readable, &writable);
+	want = file < 0 ? EBADF : !writable ? EFAULT : 0;
+	snprintf(what, sizeof(what), "GET_MAPPINGS(fd %d, %#lx)", fd, arg);
+	ret = ioctl(fd, RUST_MISC_DEV_GET_MAPPINGS, arg);
+	if (ret != 0 && ret != -1)
+		mismatch("%s returned %d", what, ret);
+	EXPECT(OP_MAPPINGS, ret == -1, want, what);
+	if (want)
+		return;
+	if (src) {
+		got = model_mappings(file);
+		memcpy(&data[src->file][src->idx * psz + (arg - src->addr)],
+		       &got, sizeof(int));
+		memcpy(&got, (void *)arg, sizeof(got));
+	} else {
+		got = v;
+	}
+	if (got != model_mappings(file))
+		mismatch("%s read %d, expected %d", what, got, model_mappings(file));
+}
+
 static void op_hello(void)
 {
 	int file, fd = pick_fd(&file);
@@ -1046,7 +1092,7 @@ static bool device_cmd(unsigned int cmd)
 {
 	return cmd == RUST_MISC_DEV_HELLO || cmd == RUST_MISC_DEV_GET_VALUE ||
 	       cmd == RUST_MISC_DEV_SET_VALUE || cmd == RUST_MISC_DEV_ZAP ||
-	       cmd == RUST_MISC_DEV_INSERT;
+	       cmd == RUST_MISC_DEV_INSERT || cmd == RUST_MISC_DEV_GET_MAPPINGS;
 }
 
 /*
@@ -1064,7 +1110,7 @@ static void op_garbage(void)
 		switch (below(3)) {
 		case 0:
 			cmd = _IOC(below(4), RUST_MISC_DEV_IOC_MAGIC,
-				   0x80 + below(5), below(1 << _IOC_SIZEBITS));
+				   0x80 + below(6), below(1 << _IOC_SIZEBITS));
 			break;
 		case 1:
 			cmd = _IOC(below(4), RUST_MISC_DEV_IOC_MAGIC, below(256),
@@ -1107,7 +1153,7 @@ static void (*const op_fn[NR_OPS])(void) = {
 	[OP_GET] = op_get,		[OP_SET] = op_set,
 	[OP_HELLO] = op_hello,		[OP_GARBAGE] = op_garbage,
 	[OP_READ] = op_load,		[OP_WRITE] = op_store,
-	[OP_VERIFY] = op_verify,
+	[OP_VERIFY] = op_verify,	[OP_MAPPINGS] = op_mappings,
 };
 
 static void print_usage(const char *prog)

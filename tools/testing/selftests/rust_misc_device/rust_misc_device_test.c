@@ -70,6 +70,7 @@ static const char *cmdname(unsigned long cmd)
 	case RUST_MISC_DEV_GET_VALUE:	return "GET_VALUE";
 	case RUST_MISC_DEV_SET_VALUE:	return "SET_VALUE";
 	case RUST_MISC_DEV_HELLO:	return "HELLO";
+	case RUST_MISC_DEV_GET_MAPPINGS: return "GET_MAPPINGS";
 	}
 	return "ioctl";
 }
@@ -2267,6 +2268,206 @@ static int test_zap_insert_len_overflow(void)
 	return 0;
 }
 
+/* Cases: RUST_MISC_DEV_GET_MAPPINGS, the VMAs that map the open file. */
+
+static int expect_mappings(int fd, int want, const char *what)
+{
+	int n = -1;
+
+	if (check_ioctl(ioctl(fd, RUST_MISC_DEV_GET_MAPPINGS, &n), 0,
+			"GET_MAPPINGS (%s)", what))
+		return FAIL;
+	if (n != want) {
+		ksft_print_msg("%s: GET_MAPPINGS gave %d, expected %d\n",
+			       what, n, want);
+		return FAIL;
+	}
+	return 0;
+}
+
+static int unmap(void *p, size_t n, const char *what)
+{
+	return check_result(munmap(p, n * psz), 0, "munmap(%s)", what);
+}
+
+static int test_mappings_follow_mmap_munmap(void)
+{
+	char *p, *q;
+	int fd, other;
+
+	fd = dev_open(O_RDWR);
+	other = dev_open(O_RDWR);
+	if (fd < 0 || other < 0 || expect_mappings(fd, 0, "new file"))
+		return FAIL;
+	p = map(fd, 0, npages, PROT_READ | PROT_WRITE);
+	if (!p || expect_mappings(fd, 1, "one mmap"))
+		return FAIL;
+	q = map(fd, 0, 1, PROT_READ);
+	if (!q || expect_mappings(fd, 2, "two mmaps") ||
+	    expect_mappings(other, 0, "another open file"))
+		return FAIL;
+	if (unmap(q, 1, "the second mapping") ||
+	    expect_mappings(fd, 1, "after munmap of one") ||
+	    unmap(p, npages, "the first mapping"))
+		return FAIL;
+	return expect_mappings(fd, 0, "after munmap of both");
+}
+
+static int test_mappings_follow_splits(void)
+{
+	char *p;
+	int fd, ret;
+
+	ret = need_pages(3);
+	if (ret)
+		return ret;
+	fd = dev_open(O_RDWR);
+	if (fd < 0)
+		return FAIL;
+	p = map(fd, 0, 3, PROT_READ | PROT_WRITE);
+	if (!p)
+		return FAIL;
+	/* munmap() of the middle leaves two VMAs. */
+	if (unmap(p + psz, 1, "the middle page") ||
+	    expect_mappings(fd, 2, "after munmap of the middle"))
+		return FAIL;
+	/* Of the head of one of them, one. */
+	if (unmap(p, 1, "the first page") ||
+	    expect_mappings(fd, 1, "after munmap of the first page") ||
+	    check_pattern(p + 2 * psz, 2, 1, "the page left"))
+		return FAIL;
+	if (unmap(p + 2 * psz, 1, "the last page"))
+		return FAIL;
+	/* mprotect() of a part splits the mapping too. */
+	p = map(fd, 0, 3, PROT_READ | PROT_WRITE);
+	if (!p || check_result(mprotect(p + 2 * psz, psz, PROT_READ), 0,
+			       "mprotect(last page, PROT_READ)") ||
+	    expect_mappings(fd, 2, "after mprotect of the last page") ||
+	    unmap(p, 3, "the split mapping"))
+		return FAIL;
+	return expect_mappings(fd, 0, "after munmap of both halves");
+}
+
+static int test_mappings_follow_mremap(void)
+{
+	char *p, *dest;
+	void *q;
+	int fd, ret;
+
+	ret = need_pages(2);
+	if (ret)
+		return ret;
+	fd = dev_open(O_RDWR);
+	dest = reserve(2);
+	if (fd < 0 || !dest)
+		return FAIL;
+	p = map(fd, 0, 2, PROT_READ | PROT_WRITE);
+	if (!p)
+		return FAIL;
+	q = mremap(p, 2 * psz, 2 * psz, MREMAP_MAYMOVE | MREMAP_FIXED, dest);
+	if (check_result(q == MAP_FAILED, 0, "mremap(move 2 pages)"))
+		return FAIL;
+	if (expect_mappings(fd, 1, "after the move") ||
+	    check_pattern(dest, 0, 2, "the moved mapping"))
+		return FAIL;
+	q = mremap(dest, 2 * psz, psz, 0);
+	if (check_result(q == MAP_FAILED, 0, "mremap(2 pages -> 1)") ||
+	    expect_mappings(fd, 1, "after the shrink") ||
+	    unmap(dest, 1, "the moved mapping"))
+		return FAIL;
+	return expect_mappings(fd, 0, "after munmap");
+}
+
+struct mappings_child {
+	int fd;
+	int inherited;	/* mappings the child expects on entry */
+};
+
+static int mappings_child(void *arg)
+{
+	const struct mappings_child *c = arg;
+
+	if (expect_mappings(c->fd, c->inherited, "in the child"))
+		return FAIL;
+	/* A mapping of its own, left for its exit to unmap. */
+	if (!map(c->fd, 0, 1, PROT_READ))
+		return FAIL;
+	return expect_mappings(c->fd, c->inherited + 1,
+			       "in the child, after its mmap");
+}
+
+static int fork_and_count(int fd, int inherited, const char *what)
+{
+	struct mappings_child c = { fd, inherited };
+	pid_t pid;
+
+	pid = fork_child(mappings_child, &c);
+	if (pid < 0 || expect_child_ok(pid, what))
+		return FAIL;
+	/* The child's VMAs went with its exit. */
+	return expect_mappings(fd, 1, "after the child exited");
+}
+
+static int test_mappings_follow_fork(void)
+{
+	char *p;
+	int fd;
+
+	fd = dev_open(O_RDWR);
+	if (fd < 0)
+		return FAIL;
+	p = map(fd, 0, 1, PROT_READ | PROT_WRITE);
+	if (!p)
+		return FAIL;
+	/* VM_DONTCOPY: the child has no copy, only its own mapping. */
+	if (fork_and_count(fd, 1, "child without a copy"))
+		return FAIL;
+	/* After MADV_DOFORK, the child's copy counts too. */
+	if (check_result(madvise(p, psz, MADV_DOFORK), 0, "madvise(MADV_DOFORK)") ||
+	    fork_and_count(fd, 2, "child with a copy"))
+		return FAIL;
+	return check_pattern(p, 0, 1, "parent's mapping after the forks");
+}
+
+static int test_mappings_outlive_close(void)
+{
+	char *p;
+	int fd;
+
+	fd = dev_open(O_RDWR);
+	if (fd < 0)
+		return FAIL;
+	p = map(fd, 0, npages, PROT_READ | PROT_WRITE);
+	if (!p)
+		return FAIL;
+	put_marker(p);
+	if (check_result(close(fd), 0, "close() of the mapped file"))
+		return FAIL;
+	/* The state lives on in the mapping, and goes with its munmap. */
+	if (check_pages(p, 0, npages, 0, "mapping after close()"))
+		return FAIL;
+	fd = dev_open(O_RDWR);
+	if (fd < 0 || expect_mappings(fd, 0, "a new file"))
+		return FAIL;
+	return unmap(p, npages, "the mapping of the closed file");
+}
+
+static int test_mappings_bad_pointer(void)
+{
+	char *hole, *ro;
+	int fd;
+
+	fd = dev_open(O_RDWR);
+	ro = mmap(NULL, psz, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	hole = unmapped_range(1);
+	if (fd < 0 || !hole || ro == MAP_FAILED)
+		return FAIL;
+	return expect_ioctl_ptr(fd, RUST_MISC_DEV_GET_MAPPINGS, NULL, "NULL") ||
+	       expect_ioctl_ptr(fd, RUST_MISC_DEV_GET_MAPPINGS, hole, "unmapped") ||
+	       expect_ioctl_ptr(fd, RUST_MISC_DEV_GET_MAPPINGS, ro, "read-only page") ?
+	       FAIL : 0;
+}
+
 struct test_case {
 	const char *name;
 	int (*fn)(void);
@@ -2323,6 +2524,12 @@ static const struct test_case cases[] = {
 	CASE(fresh_map_present),
 	CASE(buffer_size_by_mmap),
 	CASE(pages_param_no_sysfs),
+	CASE(mappings_follow_mmap_munmap),
+	CASE(mappings_follow_splits),
+	CASE(mappings_follow_mremap),
+	CASE(mappings_follow_fork),
+	CASE(mappings_outlive_close),
+	CASE(mappings_bad_pointer),
 	/* Last: a driver that overflows here may take the kernel down. */
 	CASE(zap_insert_len_overflow),
 };

@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The operations of the VMAs a driver sets up, and a checked view of a VMA found by address.
+//!
+//! A driver that looks a VMA up by address ([`MmapReadGuard::vma_lookup`]) finds whatever is
+//! mapped there: after `munmap()`, a new mapping at the same address may be anonymous memory,
+//! another file, or another open file of the same device. A driver that zaps or inserts pages
+//! into a VMA it found that way must first know that the VMA is its own. Binder had this bug and
+//! fixed it by marking its VMAs at `mmap` time and checking the mark before every insert or zap.
+//!
+//! This module makes that check part of the types. A driver describes the VMAs it creates with a
+//! [`VmOperations`] implementation, whose operations table ([`VmOperationsTable`]) is a `static`
+//! of the driver's; [`VmaNew::set_vm_ops`] installs it on a new VMA together with a reference to
+//! the driver's data, which the VMA then owns (`vm_private_data`). The table's address is the
+//! mark: [`VmaRef::with_ops`] returns the driver's typed view of a VMA, [`VmaWithOps`], only if
+//! the VMA has this very table, and so this driver's data. The mm core's `open` and `close`
+//! callbacks keep the references right when a VMA is split, moved by `mremap()`, copied by
+//! `fork()` and unmapped, and tell the driver about it.
+//!
+//! This is beyond mainline, which has neither `vm_operations_struct` nor such a check.
+//!
+//! C header: [`include/linux/mm.h`](srctree/include/linux/mm.h)
+//!
+//! [`MmapReadGuard::vma_lookup`]: crate::mm::MmapReadGuard::vma_lookup
+
+use super::{VmaNew, VmaRef};
+use crate::{
+    bindings,
+    error::{code::EBUSY, Result, VTABLE_DEFAULT_ERROR},
+    prelude::*,
+    sync::{Arc, ArcBorrow},
+    types::{ForeignOwnable, Opaque},
+};
+use core::{marker::PhantomData, mem::MaybeUninit, ops::Deref};
+
+/// The operations of the VMAs a driver sets up (`struct vm_operations_struct`).
+///
+/// Every VMA that [`VmaNew::set_vm_ops`] gives these operations owns a reference to an
+/// `Arc<Self::Data>`, and so does every VMA the mm core makes from one: the two halves of a split,
+/// the VMA `mremap()` moves it to, the child's copy of `fork()` (unless the VMA has
+/// `VM_DONTCOPY`). The reference is dropped when the VMA goes away. `open` and `close` tell the
+/// driver about each VMA that comes and goes, with the mmap write lock held (or, for `close`
+/// during `munmap()`, the mmap read lock after the VMA left the address space).
+///
+/// # Examples
+///
+/// ```
+/// use core::sync::atomic::{AtomicUsize, Ordering};
+/// use kernel::{
+///     mm::virt::{
+///         ops::{VmOperations, VmOperationsTable},
+///         VmaNew, VmaRef,
+///     },
+///     prelude::*,
+///     sync::{Arc, ArcBorrow},
+/// };
+///
+/// /// What the VMAs of a buffer share: the number of them.
+/// struct Buffer {
+///     vmas: AtomicUsize,
+/// }
+///
+/// struct BufferVmOps;
+///
+/// static BUFFER_VM_OPS: VmOperationsTable<BufferVmOps> = VmOperationsTable::new();
+///
+/// #[vtable]
+/// impl VmOperations for BufferVmOps {
+///     type Data = Buffer;
+///     const TABLE: &'static VmOperationsTable<Self> = &BUFFER_VM_OPS;
+///
+///     fn open(buffer: ArcBorrow<'_, Buffer>, _vma: &VmaRef) {
+///         buffer.vmas.fetch_add(1, Ordering::Relaxed);
+///     }
+///
+///     fn close(buffer: ArcBorrow<'_, Buffer>, _vma: &VmaRef) {
+///         buffer.vmas.fetch_sub(1, Ordering::Relaxed);
+///     }
+/// }
+///
+/// /// The end of an mmap hook: from here the VMA is the buffer's.
+/// fn mmap(buffer: Arc<Buffer>, vma: &VmaNew) -> Result {
+///     buffer.vmas.fetch_add(1, Ordering::Relaxed);
+///     vma.set_vm_ops::<BufferVmOps>(buffer)
+/// }
+///
+/// /// Zaps `addr..addr + len` of the VMA at `addr` if it is one of `buffer`'s.
+/// fn zap(vma: &VmaRef, buffer: &Buffer, addr: usize, len: usize) -> Result {
+///     let vma = vma.with_ops::<BufferVmOps>().ok_or(EINVAL)?;
+///     if !core::ptr::eq(&*vma.data(), buffer) {
+///         // Some other buffer's VMA.
+///         return Err(EINVAL);
+///     }
+///     vma.zap_vma_range(addr, len);
+///     Ok(())
+/// }
+/// # // build-only: a `VmaNew` only exists in an mmap hook; the `rust_mm` suite runs these.
+/// # let _ = (mmap, zap);
+/// ```
+#[vtable]
+pub trait VmOperations: Sized + 'static {
+    /// The data the VMAs of these operations own a reference to.
+    type Data: Send + Sync;
+
+    /// The table of these operations: a `static` of the driver's, whose address tells the VMAs of
+    /// these operations from all others. [`VmOperationsTable`] cannot be promoted to a constant,
+    /// so `&VmOperationsTable::new()` does not compile here: name a `static`.
+    const TABLE: &'static VmOperationsTable<Self>;
+
+    /// Called when the mm core has made `vma` from another VMA of these operations (a split, a
+    /// move by `mremap()` or a copy by `fork()`); `vma` already owns its reference to `data`.
+    fn open(_data: ArcBorrow<'_, Self::Data>, _vma: &VmaRef) {
+        crate::build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Called when `vma` goes away, before its reference to `data` is dropped. It is also called
+    /// for a VMA whose mmap hook failed after [`VmaNew::set_vm_ops`].
+    fn close(_data: ArcBorrow<'_, Self::Data>, _vma: &VmaRef) {
+        crate::build_error!(VTABLE_DEFAULT_ERROR)
+    }
+}
+
+/// The `struct vm_operations_struct` of a [`VmOperations`] implementation.
+///
+/// It has interior mutability (as far as the compiler knows), so that it can only live in a
+/// `static`, whose address is its own: a constant could be merged with an identical one.
+///
+/// # Invariants
+///
+/// `ops` has `open` and `close` set to the callbacks of `T` and every other field zero, and is
+/// never written after [`VmOperationsTable::new`].
+pub struct VmOperationsTable<T: VmOperations> {
+    ops: Opaque<bindings::vm_operations_struct>,
+    _t: PhantomData<T>,
+}
+
+// SAFETY: The table is never written after it is made (by the type invariants), so sharing it
+// between threads is sharing immutable data; the C side only reads it.
+unsafe impl<T: VmOperations> Sync for VmOperationsTable<T> {}
+
+impl<T: VmOperations> Default for VmOperationsTable<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T: VmOperations> VmOperationsTable<T> {
+    /// Makes the table of `T`'s operations.
+    pub const fn new() -> Self {
+        // SAFETY: All fields of `vm_operations_struct` are integers or optional function
+        // pointers, for which all zeroes is a valid value (0 or `None`).
+        let mut ops: bindings::vm_operations_struct =
+            unsafe { MaybeUninit::zeroed().assume_init() };
+        ops.open = Some(Self::open_callback);
+        ops.close = Some(Self::close_callback);
+        // INVARIANT: `open` and `close` are `T`'s, everything else is zero.
+        Self {
+            ops: Opaque::new(ops),
+            _t: PhantomData,
+        }
+    }
+
+    #[inline]
+    fn as_raw(&'static self) -> *const bindings::vm_operations_struct {
+        self.ops.get()
+    }
+
+    /// # Safety
+    ///
+    /// `vma` must be a VMA that the mm core has just made as a copy of a VMA whose `vm_ops` is
+    /// this table, with the mmap write lock held: its `vm_ops` is this table, and its
+    /// `vm_private_data` is the original's, a pointer from `Arc<T::Data>::into_foreign` that the
+    /// original VMA (still alive) owns.
+    unsafe extern "C" fn open_callback(vma: *mut bindings::vm_area_struct) {
+        // SAFETY: By the safety requirements, `vma` is valid and the private data is a live
+        // `Arc<T::Data>` owned by the original VMA, which outlives this call.
+        let data = unsafe { <Arc<T::Data> as ForeignOwnable>::borrow((*vma).vm_private_data) };
+        let own: Arc<T::Data> = data.into();
+        // SAFETY: The mmap write lock is held, so nothing else reads or writes the field. From
+        // here the new VMA owns the reference `own` was.
+        unsafe { (*vma).vm_private_data = own.into_foreign() as _ };
+        if T::HAS_OPEN {
+            // SAFETY: The new VMA owns the reference, alive for this call.
+            let data = unsafe { <Arc<T::Data> as ForeignOwnable>::borrow((*vma).vm_private_data) };
+            // SAFETY: `vma` is valid for this call and the mmap write lock is held.
+            T::open(data, unsafe { VmaRef::from_raw(vma) });
+        }
+    }
+
+    /// # Safety
+    ///
+    /// `vma` must be a VMA whose `vm_ops` is this table (so it owns a reference from
+    /// `Arc<T::Data>::into_foreign` in `vm_private_data`) and that is going away: it is not in an
+    /// address space's VMA tree any more, or never was, so no lookup can find it and borrow its
+    /// data, and the callers of this function hold the mmap read or write lock.
+    unsafe extern "C" fn close_callback(vma: *mut bindings::vm_area_struct) {
+        // SAFETY: By the safety requirements, `vma` is valid.
+        let ptr = unsafe { (*vma).vm_private_data };
+        if T::HAS_CLOSE {
+            // SAFETY: The VMA owns the reference until it is dropped below.
+            let data = unsafe { <Arc<T::Data> as ForeignOwnable>::borrow(ptr) };
+            // SAFETY: `vma` is valid for this call and the mmap lock is held.
+            T::close(data, unsafe { VmaRef::from_raw(vma) });
+        }
+        // SAFETY: The VMA's reference is given up here, once: the mm core calls `close` once per
+        // VMA, and then resets `vm_ops` or frees the VMA. The borrow above is gone, and no other
+        // exists: borrows come from `VmaWithOps::data`, which needs the VMA found in the tree
+        // under the mmap or VMA read lock, and the VMA was removed from it under the write locks.
+        drop(unsafe { <Arc<T::Data> as ForeignOwnable>::from_foreign(ptr) });
+    }
+}
+
+impl VmaNew {
+    /// Makes this VMA one of `T`'s: installs `T`'s operations table and gives the VMA `data`.
+    ///
+    /// From here the VMA owns the reference `data` was; [`VmaRef::with_ops::<T>`] finds it.
+    /// `T::close` is called when the VMA goes away, which is right away if the mmap hook fails.
+    /// Fails with `EBUSY` if the VMA has private data already (a second call).
+    ///
+    /// [`VmaRef::with_ops::<T>`]: VmaRef::with_ops
+    pub fn set_vm_ops<T: VmOperations>(&self, data: Arc<T::Data>) -> Result {
+        let vma = self.as_ptr();
+        // SAFETY: The VMA is being set up in an mmap hook, with the mmap write lock held, and
+        // `VmaNew` is not `Sync`: nothing else reads or writes these fields.
+        unsafe {
+            if !(*vma).vm_private_data.is_null() {
+                return Err(EBUSY);
+            }
+            (*vma).vm_private_data = data.into_foreign() as _;
+            // INVARIANT: `vm_ops` is `T::TABLE` only together with a reference from
+            // `Arc<T::Data>::into_foreign`, which the VMA owns.
+            (*vma).vm_ops = T::TABLE.as_raw();
+        }
+        Ok(())
+    }
+}
+
+/// The end of a failed mmap hook: if the hook installed operations (through
+/// [`VmaNew::set_vm_ops`], the only way safe code can), closes the VMA, which drops its data. The
+/// mm core resets `vm_ops` of such a VMA and frees it without calling `close`.
+///
+/// # Safety
+///
+/// `vma` must be the VMA of an mmap hook that has just failed, with the mmap write lock held,
+/// and `ops_before` its `vm_ops` before the hook ran; if the hook changed `vm_ops`, it did so
+/// through [`VmaNew::set_vm_ops`].
+pub(crate) unsafe fn close_failed_mmap(
+    vma: *mut bindings::vm_area_struct,
+    ops_before: *const bindings::vm_operations_struct,
+) {
+    // SAFETY: By the safety requirements, `vma` is valid and not shared yet.
+    let ops = unsafe { (*vma).vm_ops };
+    if ops.is_null() || ops == ops_before {
+        return;
+    }
+    // SAFETY: `vm_ops` was set by `set_vm_ops`, so it is a `VmOperationsTable`, live for ever.
+    if let Some(close) = unsafe { (*ops).close } {
+        // SAFETY: The VMA never entered the address space, and its `vm_ops` and private data are
+        // the ones `set_vm_ops` installed.
+        unsafe { close(vma) };
+    }
+    // SAFETY: As above; the VMA is not shared. Leave nothing behind for the mm core.
+    unsafe {
+        (*vma).vm_ops = ops_before;
+        (*vma).vm_private_data = core::ptr::null_mut();
+    }
+}
+
+/// A VMA of `T`'s operations, under the mmap or VMA read lock: the driver's typed view of it.
+///
+/// Only [`VmaRef::with_ops`] makes one, after checking the VMA's operations table, so inserting
+/// into or zapping a `VmaWithOps<T>` (through [`Deref`] to [`VmaRef`]) can only touch a VMA that
+/// `T`'s driver set up.
+///
+/// # Invariants
+///
+/// The VMA's `vm_ops` is `T::TABLE`, so its `vm_private_data` is a reference from
+/// `Arc<T::Data>::into_foreign` that the VMA owns; the mmap or VMA read lock is held for as long as
+/// the `&VmaWithOps<T>` lives.
+#[repr(transparent)]
+pub struct VmaWithOps<T: VmOperations> {
+    vma: VmaRef,
+    _t: PhantomData<T>,
+}
+
+impl<T: VmOperations> Deref for VmaWithOps<T> {
+    type Target = VmaRef;
+
+    #[inline]
+    fn deref(&self) -> &VmaRef {
+        &self.vma
+    }
+}
+
+impl<T: VmOperations> VmaWithOps<T> {
+    /// The data this VMA owns a reference to, borrowed for as long as the VMA is.
+    #[inline]
+    pub fn data(&self) -> ArcBorrow<'_, T::Data> {
+        // SAFETY: By the type invariants, the private data is a reference the VMA owns. It is
+        // only dropped by `close`, which the mm core calls after taking the VMA out of the tree
+        // under the write locks, which it cannot do while the read lock behind `&self` is held.
+        unsafe { <Arc<T::Data> as ForeignOwnable>::borrow((*self.as_ptr()).vm_private_data) }
+    }
+}
+
+impl VmaRef {
+    /// Returns the view of this VMA as one of `T`'s, if it has `T`'s operations table (it was set
+    /// up by [`VmaNew::set_vm_ops::<T>`], or made from such a VMA); `None` otherwise.
+    ///
+    /// [`VmaNew::set_vm_ops::<T>`]: VmaNew::set_vm_ops
+    #[inline]
+    pub fn with_ops<T: VmOperations>(&self) -> Option<&VmaWithOps<T>> {
+        // SAFETY: By the type invariants of `VmaRef`, the mmap or VMA read lock is held, so
+        // `vm_ops` does not change under us.
+        let ops = unsafe { (*self.as_ptr()).vm_ops };
+        if ops == T::TABLE.as_raw() {
+            // SAFETY: `VmaWithOps<T>` is a transparent wrapper of `VmaRef`. INVARIANT: The VMA
+            // has `T::TABLE`, which `set_vm_ops` installs only with the private data, and the
+            // lock of `&self` is held for the lifetime of the result.
+            Some(unsafe { &*core::ptr::from_ref(self).cast() })
+        } else {
+            None
+        }
+    }
+}
