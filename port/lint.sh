@@ -45,7 +45,8 @@ done
 files_assigned() {
 	local f n bad=0 series
 	series=$(grep -v -e '^#' -e '^$' patches/series)
-	for f in $(printf '%s\n' $added | grep -v '^tests/'); do
+	# (LICENSES/ has the base's own texts, which no patch adds.)
+	for f in $(printf '%s\n' $added | grep -v -e '^tests/' -e '^LICENSES/'); do
 		n=$(grep -v '^#' patches/files | tr -s ' \t' '\n' | grep -cxF "$f")
 		[ "$n" = 1 ] || { echo "$f is named $n times in patches/files"; bad=1; }
 	done
@@ -128,10 +129,10 @@ rust_analyzer() {	# KMAKE...: every Rust file the port adds to a crate
 	local o
 	"$@" -s rust-analyzer || return 1
 	o=$(printf '%s\n' "$@" | sed -n 's/^O=//p')
-	# lib/kunit/rust_xfail_test.rs is a crate of lib/, a folder 6.12's
-	# generate_rust_analyzer.py does not look in.
+	# Of rust/ and samples/: lib/kunit/rust_xfail_test.rs is a crate of
+	# lib/, a folder 6.12's generate_rust_analyzer.py does not look in.
 	port/rust-analyzer-check.py "$o/rust-project.json" "$tree" \
-		$(printf '%s\n' $rs | grep -vx lib/kunit/rust_xfail_test.rs)
+		$(printf '%s\n' $rs | grep -E '^(rust|samples)/')
 }
 if [ $# != 0 ]; then
 	case_ "rustfmtcheck of the whole tree" "$@" -s rustfmtcheck
