@@ -49,9 +49,11 @@
 //! is a known real-world bug class: mainline's Binder had a CVE for exactly this, fixed by marking
 //! its own VMAs at `mmap` time and checking the mark before every insert or zap. Here the mark is
 //! the sample's operations table, which its `mmap` hook installs with [`VmaNew::set_vm_ops`]: only
-//! a VMA that has it is seen through [`VmaRef::with_ops`], and its data says which open file it
-//! maps. The VMAs the mm core makes from one (split off, moved by `mremap()`, copied by `fork()`)
-//! have the same table and data.
+//! a VMA that has it is seen through [`with_ops`], and its data says which open file it maps. The
+//! VMAs the mm core makes from one (split off, moved by `mremap()`, copied by `fork()`) have the
+//! same table and data.
+//!
+//! [`with_ops`]: kernel::mm::virt::VmaRef::with_ops
 
 use core::{
     mem::size_of,
@@ -66,8 +68,8 @@ use kernel::{
     miscdevice::{MiscDevice, MiscDeviceOptions, MiscDeviceRegistration},
     mm::virt::{
         flags as vm_flags,
-        ops::{VmOperations, VmOperationsTable, VmaWithOps},
-        VmaMixedMap, VmaNew, VmaRef,
+        ops::{VmOperations, VmOperationsTable, VmaSpan, VmaWithOps},
+        VmaMixedMap, VmaNew,
     },
     new_mutex,
     page::{Page, PAGE_SIZE},
@@ -185,11 +187,11 @@ impl VmOperations for RustMiscDeviceVmOps {
     type Data = RustMiscDevice;
     const TABLE: &'static VmOperationsTable<Self> = &RUST_MISC_DEVICE_VM_OPS;
 
-    fn open(me: ArcBorrow<'_, RustMiscDevice>, _vma: &VmaRef) {
+    fn open(me: ArcBorrow<'_, RustMiscDevice>, _vma: VmaSpan) {
         me.mappings.fetch_add(1, Ordering::Relaxed);
     }
 
-    fn close(me: ArcBorrow<'_, RustMiscDevice>, _vma: &VmaRef) {
+    fn close(me: ArcBorrow<'_, RustMiscDevice>, _vma: VmaSpan) {
         me.mappings.fetch_sub(1, Ordering::Relaxed);
     }
 }

@@ -29,7 +29,7 @@ mod rust_mm {
         mm::{
             virt::{
                 flags,
-                ops::{VmOperations, VmOperationsTable},
+                ops::{VmOperations, VmOperationsTable, VmaSpan},
                 vm_flags_t, InsertPagesError, VmaMixedMap, VmaNew, VmaRef, INSERT_PAGES_CHUNK,
             },
             Mm, MmWithUser, MmapReadGuard,
@@ -58,6 +58,8 @@ mod rust_mm {
         OpsThenFail,
         /// Give the vma `TestOps` twice, recording what the second call returned.
         OpsTwice,
+        /// Only give the vma `TestOps`: no other flag, no page.
+        OpsOnly,
     }
 
     /// The data of the vmas of `TestOps` and `OtherOps`: how many there are, and how many times
@@ -96,11 +98,11 @@ mod rust_mm {
         type Data = OpsCount;
         const TABLE: &'static VmOperationsTable<Self> = &TEST_VM_OPS;
 
-        fn open(count: ArcBorrow<'_, OpsCount>, _vma: &VmaRef) {
+        fn open(count: ArcBorrow<'_, OpsCount>, _vma: VmaSpan) {
             count.opened();
         }
 
-        fn close(count: ArcBorrow<'_, OpsCount>, _vma: &VmaRef) {
+        fn close(count: ArcBorrow<'_, OpsCount>, _vma: VmaSpan) {
             count.closed();
         }
     }
@@ -113,11 +115,11 @@ mod rust_mm {
         type Data = OpsCount;
         const TABLE: &'static VmOperationsTable<Self> = &OTHER_VM_OPS;
 
-        fn open(count: ArcBorrow<'_, OpsCount>, _vma: &VmaRef) {
+        fn open(count: ArcBorrow<'_, OpsCount>, _vma: VmaSpan) {
             count.opened();
         }
 
-        fn close(count: ArcBorrow<'_, OpsCount>, _vma: &VmaRef) {
+        fn close(count: ArcBorrow<'_, OpsCount>, _vma: VmaSpan) {
             count.closed();
         }
     }
@@ -184,6 +186,11 @@ mod rust_mm {
                     Ok(())
                 }
                 Hook::Insert => self.insert(vma),
+                Hook::OpsOnly => {
+                    vma.set_vm_ops::<TestOps>(self.ops.clone())?;
+                    self.ops.vmas.fetch_add(1, Ordering::Relaxed);
+                    Ok(())
+                }
                 Hook::Ops | Hook::OtherOps | Hook::OpsThenFail | Hook::OpsTwice => {
                     self.insert(vma)?;
                     // The vma is counted from here: `close` uncounts it, even if the mmap fails.
@@ -340,6 +347,31 @@ mod rust_mm {
             return Err(ENOMEM);
         }
         kernel::error::from_err_ptr(addr as *mut core::ffi::c_void).map(|p| p as usize)
+    }
+
+    /// Maps `len` bytes of `file` at `addr`, over whatever is there (`MAP_FIXED`).
+    fn mmap_fixed(file: &File, addr: usize, len: usize, pgoff: usize) -> Result<usize> {
+        // SAFETY: Just an FFI call; it returns the running test or null.
+        let test = unsafe { bindings::kunit_get_current_test() };
+        if test.is_null() {
+            return Err(EINVAL);
+        }
+        // SAFETY: `test` is the running test and `file.file` a file we hold a reference to.
+        let got = unsafe {
+            bindings::kunit_vm_mmap(
+                test,
+                file.file,
+                addr,
+                len,
+                RW as usize,
+                (bindings::MAP_SHARED | bindings::MAP_FIXED) as usize,
+                pgoff * PAGE_SIZE,
+            )
+        };
+        if got == 0 {
+            return Err(ENOMEM);
+        }
+        kernel::error::from_err_ptr(got as *mut core::ffi::c_void).map(|p| p as usize)
     }
 
     fn munmap(addr: usize, len: usize) -> Result {
@@ -994,6 +1026,32 @@ mod rust_mm {
         assert_eq!(after_mmap, (1, 0, 0));
         assert_eq!(after_split, (2, 2, 1));
         assert_eq!(after_munmap, (0, 2, 3));
+        Ok(())
+    }
+
+    #[test]
+    fn vm_ops_vmas_are_never_merged() -> Result {
+        let file = File::new(Hook::OpsOnly, 2)?;
+        // Two adjacent mappings of consecutive pages, with the same flags: the mm core would
+        // merge the second into the first, freeing it without `close`, but for `VM_DONTEXPAND`.
+        let addr = mmap(Some(&file), 2 * PAGE_SIZE, RW, bindings::MAP_SHARED, 0)?;
+        munmap(addr + PAGE_SIZE, PAGE_SIZE)?;
+        let again = mmap_fixed(&file, addr + PAGE_SIZE, PAGE_SIZE, 1)?;
+        let mm = current_mm()?;
+        let guard = mm.mmap_read_lock();
+        let first = guard.vma_lookup(addr).map(|v| (v.start(), v.end()));
+        let dontexpand = guard
+            .vma_lookup(addr)
+            .map(|v| v.flags() & flags::DONTEXPAND != 0);
+        drop(guard);
+        let two = file.tf.ops.get();
+        munmap(addr, 2 * PAGE_SIZE)?;
+        assert_eq!(again, addr + PAGE_SIZE);
+        assert_eq!(first, Some((addr, addr + PAGE_SIZE)));
+        assert_eq!(dontexpand, Some(true));
+        // The split by the munmap opened one, closed one; the new mapping is a vma of its own.
+        assert_eq!(two, (2, 1, 1));
+        assert_eq!(file.tf.ops.get(), (0, 1, 3));
         Ok(())
     }
 

@@ -465,7 +465,10 @@ impl VmaNew {
     /// # Safety
     ///
     /// Callers must ensure that `vma` is valid and undergoing initial vma setup in an
-    /// `f_ops->mmap()` hook (so the mmap write lock is held) for the duration of 'a.
+    /// `f_ops->mmap()` hook (so the mmap write lock is held) for the duration of 'a. If the hook
+    /// that is handed the `VmaNew` fails, they must call [`ops::close_failed_mmap`] with the
+    /// `vm_ops` the VMA had before the hook, so that data given to it by
+    /// [`VmaNew::set_vm_ops`] is not leaked.
     #[inline]
     pub unsafe fn from_raw<'a>(vma: *mut bindings::vm_area_struct) -> &'a Self {
         // SAFETY: The caller ensures that the invariants are satisfied for the duration of 'a.

@@ -38,9 +38,22 @@ use core::{marker::PhantomData, mem::MaybeUninit, ops::Deref};
 /// Every VMA that [`VmaNew::set_vm_ops`] gives these operations owns a reference to an
 /// `Arc<Self::Data>`, and so does every VMA the mm core makes from one: the two halves of a split,
 /// the VMA `mremap()` moves it to, the child's copy of `fork()` (unless the VMA has
-/// `VM_DONTCOPY`). The reference is dropped when the VMA goes away. `open` and `close` tell the
-/// driver about each VMA that comes and goes, with the mmap write lock held (or, for `close`
-/// during `munmap()`, the mmap read lock after the VMA left the address space).
+/// `VM_DONTCOPY`). The reference is dropped when the VMA goes away. `set_vm_ops` sets
+/// `VM_DONTEXPAND`, so such a VMA is never merged with another (a merge would free one without
+/// `close`) and `mremap()` cannot grow it.
+///
+/// `open` and `close` tell the driver about each VMA that comes and goes, with the mmap lock of
+/// its address space held. They are given the bounds of the VMA as plain values ([`VmaSpan`]),
+/// not a view of it: at that point the VMA may be half made (its page tables not copied yet), or
+/// on its way out with its page tables gone or its address space dead, and nothing may be
+/// inserted into it or looked up through it.
+///
+/// `Data` is dropped on whichever thread drops the last reference, possibly under the mmap lock
+/// of an address space that maps it (so its destructor must not take that lock), and possibly
+/// in another process than the one that mapped it. An `ARef<MmWithUser>` of an address space kept
+/// in the data of its own VMAs is a cycle, which keeps it alive for ever. The implementation
+/// must be in the module that provides the file operations of the mapped file: a VMA holds a
+/// reference to its file, which pins that module, and so the table and callbacks.
 ///
 /// # Examples
 ///
@@ -48,7 +61,7 @@ use core::{marker::PhantomData, mem::MaybeUninit, ops::Deref};
 /// use core::sync::atomic::{AtomicUsize, Ordering};
 /// use kernel::{
 ///     mm::virt::{
-///         ops::{VmOperations, VmOperationsTable},
+///         ops::{VmOperations, VmOperationsTable, VmaSpan},
 ///         VmaNew, VmaRef,
 ///     },
 ///     prelude::*,
@@ -69,19 +82,21 @@ use core::{marker::PhantomData, mem::MaybeUninit, ops::Deref};
 ///     type Data = Buffer;
 ///     const TABLE: &'static VmOperationsTable<Self> = &BUFFER_VM_OPS;
 ///
-///     fn open(buffer: ArcBorrow<'_, Buffer>, _vma: &VmaRef) {
+///     fn open(buffer: ArcBorrow<'_, Buffer>, _vma: VmaSpan) {
 ///         buffer.vmas.fetch_add(1, Ordering::Relaxed);
 ///     }
 ///
-///     fn close(buffer: ArcBorrow<'_, Buffer>, _vma: &VmaRef) {
+///     fn close(buffer: ArcBorrow<'_, Buffer>, _vma: VmaSpan) {
 ///         buffer.vmas.fetch_sub(1, Ordering::Relaxed);
 ///     }
 /// }
 ///
 /// /// The end of an mmap hook: from here the VMA is the buffer's.
 /// fn mmap(buffer: Arc<Buffer>, vma: &VmaNew) -> Result {
+///     vma.set_vm_ops::<BufferVmOps>(buffer.clone())?;
+///     // Counted once it is the buffer's: `close` uncounts it, even if the hook fails later.
 ///     buffer.vmas.fetch_add(1, Ordering::Relaxed);
-///     vma.set_vm_ops::<BufferVmOps>(buffer)
+///     Ok(())
 /// }
 ///
 /// /// Zaps `addr..addr + len` of the VMA at `addr` if it is one of `buffer`'s.
@@ -107,16 +122,46 @@ pub trait VmOperations: Sized + 'static {
     /// so `&VmOperationsTable::new()` does not compile here: name a `static`.
     const TABLE: &'static VmOperationsTable<Self>;
 
-    /// Called when the mm core has made `vma` from another VMA of these operations (a split, a
-    /// move by `mremap()` or a copy by `fork()`); `vma` already owns its reference to `data`.
-    fn open(_data: ArcBorrow<'_, Self::Data>, _vma: &VmaRef) {
+    /// Called when the mm core has made the VMA `vma` from another VMA of these operations (a
+    /// split, a move by `mremap()` or a copy by `fork()`, into the child's address space); the
+    /// VMA already owns its reference to `data`.
+    fn open(_data: ArcBorrow<'_, Self::Data>, _vma: VmaSpan) {
         crate::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
-    /// Called when `vma` goes away, before its reference to `data` is dropped. It is also called
-    /// for a VMA whose mmap hook failed after [`VmaNew::set_vm_ops`].
-    fn close(_data: ArcBorrow<'_, Self::Data>, _vma: &VmaRef) {
+    /// Called when the VMA `vma` goes away, before its reference to `data` is dropped; also for
+    /// a VMA whose mmap hook failed after [`VmaNew::set_vm_ops`]. It is called once for each VMA
+    /// that `set_vm_ops` or `open` gave data to.
+    fn close(_data: ArcBorrow<'_, Self::Data>, _vma: VmaSpan) {
         crate::build_error!(VTABLE_DEFAULT_ERROR)
+    }
+}
+
+/// The bounds of a VMA, as [`VmOperations::open`] and [`VmOperations::close`] see them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VmaSpan {
+    /// The (inclusive) start address.
+    pub start: usize,
+    /// The (exclusive) end address.
+    pub end: usize,
+    /// The offset of `start` in the mapped file, in pages (`vm_pgoff`).
+    pub pgoff: usize,
+}
+
+impl VmaSpan {
+    /// # Safety
+    ///
+    /// `vma` must be valid, and its bounds not written concurrently (the mmap write lock is
+    /// held, or the mmap read lock and the VMA is out of reach of writers).
+    unsafe fn of(vma: *const bindings::vm_area_struct) -> Self {
+        // SAFETY: By the safety requirements, these reads are valid and not data races.
+        unsafe {
+            VmaSpan {
+                start: (*vma).__bindgen_anon_1.__bindgen_anon_1.vm_start,
+                end: (*vma).__bindgen_anon_1.__bindgen_anon_1.vm_end,
+                pgoff: (*vma).vm_pgoff,
+            }
+        }
     }
 }
 
@@ -152,6 +197,8 @@ impl<T: VmOperations> VmOperationsTable<T> {
         let mut ops: bindings::vm_operations_struct =
             unsafe { MaybeUninit::zeroed().assume_init() };
         ops.open = Some(Self::open_callback);
+        // Also without `T::close`: it drops the VMA's reference, and a VMA with `close` is
+        // never removed by a merge (`can_merge_remove_vma()`), which would free it without.
         ops.close = Some(Self::close_callback);
         // INVARIANT: `open` and `close` are `T`'s, everything else is zero.
         Self {
@@ -168,44 +215,50 @@ impl<T: VmOperations> VmOperationsTable<T> {
     /// # Safety
     ///
     /// `vma` must be a VMA that the mm core has just made as a copy of a VMA whose `vm_ops` is
-    /// this table, with the mmap write lock held: its `vm_ops` is this table, and its
-    /// `vm_private_data` is the original's, a pointer from `Arc<T::Data>::into_foreign` that the
-    /// original VMA (still alive) owns.
+    /// this table (`vm_area_dup()` in `__split_vma()`, `copy_vma()` and `dup_mmap()`), not yet
+    /// reachable by anyone else, with the mmap write lock held (in `dup_mmap()`, of both address
+    /// spaces): its `vm_ops` is this table, and its `vm_private_data` is the original's, a pointer
+    /// from `Arc<T::Data>::into_foreign` that the original VMA (still alive) owns.
     unsafe extern "C" fn open_callback(vma: *mut bindings::vm_area_struct) {
         // SAFETY: By the safety requirements, `vma` is valid and the private data is a live
         // `Arc<T::Data>` owned by the original VMA, which outlives this call.
         let data = unsafe { <Arc<T::Data> as ForeignOwnable>::borrow((*vma).vm_private_data) };
-        let own: Arc<T::Data> = data.into();
-        // SAFETY: The mmap write lock is held, so nothing else reads or writes the field. From
-        // here the new VMA owns the reference `own` was.
-        unsafe { (*vma).vm_private_data = own.into_foreign() as _ };
+        // A reference of its own for the new VMA, whose `vm_private_data` (the same pointer, as
+        // `into_foreign` of an `Arc` is) now stands for it.
+        core::mem::forget(Arc::<T::Data>::from(data));
         if T::HAS_OPEN {
             // SAFETY: The new VMA owns the reference, alive for this call.
             let data = unsafe { <Arc<T::Data> as ForeignOwnable>::borrow((*vma).vm_private_data) };
-            // SAFETY: `vma` is valid for this call and the mmap write lock is held.
-            T::open(data, unsafe { VmaRef::from_raw(vma) });
+            // SAFETY: `vma` is valid and the mmap write lock is held.
+            T::open(data, unsafe { VmaSpan::of(vma) });
         }
     }
 
     /// # Safety
     ///
     /// `vma` must be a VMA whose `vm_ops` is this table (so it owns a reference from
-    /// `Arc<T::Data>::into_foreign` in `vm_private_data`) and that is going away: it is not in an
-    /// address space's VMA tree any more, or never was, so no lookup can find it and borrow its
-    /// data, and the callers of this function hold the mmap read or write lock.
+    /// `Arc<T::Data>::into_foreign` in `vm_private_data`) that is going away, with its bounds no
+    /// longer written, and that no reader can reach: either `vma_start_write()` drained its VMA
+    /// lock readers and marked it detached before it left the tree under the mmap write lock (a
+    /// read lock taken after `munmap()` downgrades that lock cannot find it, and
+    /// `lock_vma_under_rcu()` rechecks `detached`); or the mmap write lock is still held and the
+    /// VMA is write-locked and detached (`MAP_FIXED` over it); or its address space has no user
+    /// left (`exit_mmap()`), so there is no `MmWithUser` to look it up with; or it never was in
+    /// the tree (a failed `copy_vma()` or mmap hook).
     unsafe extern "C" fn close_callback(vma: *mut bindings::vm_area_struct) {
         // SAFETY: By the safety requirements, `vma` is valid.
         let ptr = unsafe { (*vma).vm_private_data };
         if T::HAS_CLOSE {
             // SAFETY: The VMA owns the reference until it is dropped below.
             let data = unsafe { <Arc<T::Data> as ForeignOwnable>::borrow(ptr) };
-            // SAFETY: `vma` is valid for this call and the mmap lock is held.
-            T::close(data, unsafe { VmaRef::from_raw(vma) });
+            // SAFETY: `vma` is valid and its bounds are not written any more.
+            T::close(data, unsafe { VmaSpan::of(vma) });
         }
-        // SAFETY: The VMA's reference is given up here, once: the mm core calls `close` once per
-        // VMA, and then resets `vm_ops` or frees the VMA. The borrow above is gone, and no other
-        // exists: borrows come from `VmaWithOps::data`, which needs the VMA found in the tree
-        // under the mmap or VMA read lock, and the VMA was removed from it under the write locks.
+        // SAFETY: The VMA's reference is given up here, once: the mm core calls `close` through
+        // `vma_close()`, which then resets `vm_ops` to the dummy operations (so a second
+        // `remove_vma()`, as after a failed `MAP_FIXED`, does not call it again), or frees the
+        // VMA. The borrow above is gone, and no other exists: borrows come from
+        // `VmaWithOps::data`, which needs the VMA found by a reader, and none can reach it.
         drop(unsafe { <Arc<T::Data> as ForeignOwnable>::from_foreign(ptr) });
     }
 }
@@ -215,7 +268,10 @@ impl VmaNew {
     ///
     /// From here the VMA owns the reference `data` was; [`VmaRef::with_ops::<T>`] finds it.
     /// `T::close` is called when the VMA goes away, which is right away if the mmap hook fails.
-    /// Fails with `EBUSY` if the VMA has private data already (a second call).
+    /// Sets `VM_DONTEXPAND` too ([`VmaNew::set_dontexpand`]): with it the mm core never merges
+    /// the VMA with another, which would free one of them without `close`, and never grows it, so
+    /// every VMA of `T`'s is one a hook set up or one made from such a VMA. Fails with `EBUSY`,
+    /// changing nothing, if the VMA has private data already (a second call).
     ///
     /// [`VmaRef::with_ops::<T>`]: VmaRef::with_ops
     pub fn set_vm_ops<T: VmOperations>(&self, data: Arc<T::Data>) -> Result {
@@ -231,6 +287,7 @@ impl VmaNew {
             // `Arc<T::Data>::into_foreign`, which the VMA owns.
             (*vma).vm_ops = T::TABLE.as_raw();
         }
+        self.set_dontexpand();
         Ok(())
     }
 }
@@ -239,12 +296,15 @@ impl VmaNew {
 /// [`VmaNew::set_vm_ops`], the only way safe code can), closes the VMA, which drops its data. The
 /// mm core resets `vm_ops` of such a VMA and frees it without calling `close`.
 ///
+/// The `f_ops->mmap` of every Rust abstraction that hands out a [`VmaNew`] must call it when the
+/// hook fails (see [`VmaNew::from_raw`]); the misc device's does.
+///
 /// # Safety
 ///
 /// `vma` must be the VMA of an mmap hook that has just failed, with the mmap write lock held,
 /// and `ops_before` its `vm_ops` before the hook ran; if the hook changed `vm_ops`, it did so
 /// through [`VmaNew::set_vm_ops`].
-pub(crate) unsafe fn close_failed_mmap(
+pub unsafe fn close_failed_mmap(
     vma: *mut bindings::vm_area_struct,
     ops_before: *const bindings::vm_operations_struct,
 ) {
@@ -297,8 +357,8 @@ impl<T: VmOperations> VmaWithOps<T> {
     #[inline]
     pub fn data(&self) -> ArcBorrow<'_, T::Data> {
         // SAFETY: By the type invariants, the private data is a reference the VMA owns. It is
-        // only dropped by `close`, which the mm core calls after taking the VMA out of the tree
-        // under the write locks, which it cannot do while the read lock behind `&self` is held.
+        // only dropped by `close`, which runs when no reader can reach the VMA any more (see
+        // `close_callback`), and the holder of the read lock behind `&self` is such a reader.
         unsafe { <Arc<T::Data> as ForeignOwnable>::borrow((*self.as_ptr()).vm_private_data) }
     }
 }
