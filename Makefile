@@ -16,6 +16,9 @@ SHELL		:= /bin/bash
 # What to build: ARCH is x86_64 or arm64, FLAVOUR picks
 # port/configs/$(FLAVOUR).config on top of base.config and $(ARCH).config.
 ARCH		?= x86_64
+# The architectures make setup installs and make test runs: on x86_64 it
+# also runs the ARCH_STAGES on an arm64 kernel, in build/arm64-default/.
+TEST_ARCHS	:= x86_64 arm64
 FLAVOUR		?= default
 JOBS		?= $(shell nproc)
 # Seconds a guest may run before it is declared hung.
@@ -28,8 +31,9 @@ GUEST_TIMEOUT	?= 300
 # arm64 always has SMP, and one debug kernel is what the CI budget allows).
 # stress and fuzz run on the debug kernel.
 FLAVOUR_STAGES	:= $(if $(filter x86_64,$(ARCH)),kunit-nosmp kunit-debug modules-debug guest-debug)
+ARCH_STAGES	:= $(if $(filter x86_64,$(ARCH)),kunit-arm64 modules-arm64 guest-arm64)
 TEST_STAGES	:= lint series kunit kunit-xfail compile-fail modules guest \
-		   $(FLAVOUR_STAGES) $(if $(filter x86_64,$(ARCH)),stress fuzz)
+		   $(FLAVOUR_STAGES) $(if $(filter x86_64,$(ARCH)),stress fuzz) $(ARCH_STAGES)
 # The KUnit suites that must have run and passed, and the cases of each
 # flavour that must have passed rather than been skipped by their #[cfg].
 KUNIT_SUITES	:= rust_doctests_kernel rust_kernel_kunit rust_mm
@@ -93,7 +97,8 @@ KUNIT_OPTS	:= --arch=$(ARCH) --build_dir=$(O) \
 
 .PHONY: help setup rustavailable tree config kernel kunit progs test bench run shell rustfmtcheck clean \
 	patches patches-check \
-	$(addprefix stage-,$(TEST_STAGES) kunit-nosmp kunit-debug modules-debug guest-debug stress fuzz)
+	$(addprefix stage-,$(TEST_STAGES) kunit-nosmp kunit-debug modules-debug guest-debug stress fuzz \
+	  kunit-arm64 modules-arm64 guest-arm64)
 
 help:
 	@echo 'Targets:'
@@ -118,11 +123,11 @@ help:
 	@echo '  FUZZ_SEED=N   replay the fuzz stage'"'"'s run of that seed (FUZZ_OPS=$(FUZZ_OPS))'
 
 setup:
-	@port/setup.sh '$(KERNEL_DEB)' $(RUST_VERSION) $(BINDGEN_VERSION) $(ARCH)
+	@port/setup.sh '$(KERNEL_DEB)' $(RUST_VERSION) $(BINDGEN_VERSION) '$(sort $(TEST_ARCHS) $(ARCH))'
 	@test ! -d $(TREE) || $(MAKE) --no-print-directory rustavailable
 
 tree:
-	@port/setup.sh '$(KERNEL_DEB)' $(RUST_VERSION) $(BINDGEN_VERSION) $(ARCH)
+	@port/setup.sh '$(KERNEL_DEB)' $(RUST_VERSION) $(BINDGEN_VERSION) '$(sort $(TEST_ARCHS) $(ARCH))'
 	@port/tree.sh $(TREE) '$(BASE_SRC)' $(OVERLAY)
 	@$(MAKE) --no-print-directory rustavailable
 
@@ -178,6 +183,10 @@ flavour_of	= $(lastword $(subst -, ,$(1)))
 stage-kunit-nosmp stage-kunit-debug stage-modules-debug stage-guest-debug:
 	@$(MAKE) --no-print-directory FLAVOUR=$(call flavour_of,$@) SUFFIX=-$(call flavour_of,$@) \
 	  NODEPS= RESULTS=$(RESULTS) $(patsubst %-$(call flavour_of,$@),%,$@)
+
+# stage-STAGE-arm64: stage-STAGE on the arm64 kernel of this flavour.
+stage-kunit-arm64 stage-modules-arm64 stage-guest-arm64:
+	@$(MAKE) --no-print-directory ARCH=arm64 SUFFIX=-arm64 NODEPS= RESULTS=$(RESULTS) $(@:%-arm64=%)
 
 # checkpatch on the patches and the port's files, rustfmt on its Rust, and
 # vmlinux of a configuration with CONFIG_KUNIT=m (built in its own folder).
@@ -266,7 +275,7 @@ BASE_DESC	:= Linux $(KERNEL_VERSION)$(if $(BASE), ($(BASE_SRC)), (Debian linux-s
 SERIES_ARGS	:= '$(BASE_SRC)' '$(BASE_DESC)' $(SERIES_GIT) $(PATCHES_OUT) $(OVERLAY)
 
 patches:
-	@$(if $(BASE),,port/setup.sh '$(KERNEL_DEB)' $(RUST_VERSION) $(BINDGEN_VERSION) $(ARCH))
+	@$(if $(BASE),,port/setup.sh '$(KERNEL_DEB)' $(RUST_VERSION) $(BINDGEN_VERSION) '$(sort $(TEST_ARCHS) $(ARCH))')
 	@port/series.sh $(SERIES_ARGS)
 
 # Every commit of the series built on its own, with the test kernel's

@@ -41,7 +41,7 @@ command -v "${qemu[0]}" >/dev/null || die "${qemu[0]} not found: run 'make setup
 # programs.
 root=$build/guest/$name
 rm -rf "$root" && mkdir -p "$root/bin" "$root/proc" "$root/sys" "$root/dev" "$root/tmp"
-cp $busybox "$root/bin/busybox" || die "no $busybox: run 'make setup ARCH=$arch'"
+cp $busybox "$root/bin/busybox" || die "no $busybox: run 'make setup'"
 cp "$(dirname "$0")/guest/init" "$root/init"
 cp "$job" "$root/job"
 cp "$(dirname "$0")/guest/lib.sh" "$root/lib.sh"

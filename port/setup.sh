@@ -93,14 +93,15 @@ arm64_busybox=/usr/local/lib/port/arm64/busybox
 case " $archs " in
 *" arm64 "*)
 	if [ ! -x $arm64_busybox ]; then
-		[ "$(id -u)" = 0 ] || die "the arm64 busybox is missing; run 'make setup ARCH=arm64' as root"
+		[ "$(id -u)" = 0 ] || die "the arm64 busybox is missing; run 'make setup' as root"
 		if ! dpkg --print-foreign-architectures | grep -qx arm64; then
 			dpkg --add-architecture arm64
 			apt_updated=
 		fi
 		[ -n "$apt_updated" ] || { apt-get update -qq -o DPkg::Lock::Timeout=300 ||
 			die "apt-get update failed"; apt_updated=1; }
-		d=$(mktemp -d) && chmod 755 "$d"	# apt's _apt user downloads into it
+		# apt's _apt user downloads into it.
+		d=$(mktemp -d) && { chown _apt "$d" 2>/dev/null || chmod 777 "$d"; }
 		echo "setup: unpacking busybox-static:arm64 into $(dirname $arm64_busybox)"
 		(cd "$d" && apt-get download -qq busybox-static:arm64 && dpkg-deb -x busybox-static_*_arm64.deb x) ||
 			die "could not get busybox-static:arm64"
