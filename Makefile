@@ -36,7 +36,7 @@ TEST_STAGES	:= lint series kunit kunit-xfail compile-fail modules guest \
 		   $(FLAVOUR_STAGES) $(if $(filter x86_64,$(ARCH)),stress fuzz) $(ARCH_STAGES)
 # The KUnit suites that must have run and passed, and the cases of each
 # flavour that must have passed rather than been skipped by their #[cfg].
-KUNIT_SUITES	:= rust_doctests_kernel rust_kernel_kunit rust_mm
+KUNIT_SUITES	:= rust_doctests_kernel rust_kernel_kunit rust_mm rust_ipc_buffer
 KUNIT_CASES_default := lock_vma_under_rcu_locks_one_vma
 KUNIT_CASES_nosmp := lock_vma_under_rcu_without_per_vma_locks
 KUNIT_CASES_debug := lock_vma_under_rcu_locks_one_vma
@@ -219,7 +219,8 @@ GUEST_CC_x86_64	:= gcc
 GUEST_CC_arm64	:= aarch64-linux-gnu-gcc
 SELFTESTS	:= $(TREE)/tools/testing/selftests
 GUEST_PROGS	:= rust_misc_device_test rust_misc_device_unload rust_misc_device_demo \
-		   rust_misc_device_stress rust_misc_device_fuzz rust_misc_device_bench
+		   rust_misc_device_stress rust_misc_device_fuzz rust_misc_device_bench \
+		   rust_ipc_buffer_test rust_ipc_buffer_bench
 
 # Built by the selftest's own Makefile (kselftest's lib.mk), against the
 # test kernel's UAPI headers.

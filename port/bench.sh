@@ -14,7 +14,8 @@ here=$(dirname "$0")
 cmdline="rust_misc_device.pages=4096 c_misc_device.pages=4096 bench_rounds=$rounds"
 for mode in 1 0; do
 	"$here/guest.sh" "$arch" "$build" "bench-per_page$mode" "$timeout" \
-		"$cmdline rust_misc_device.per_page=$mode" "$here/guest/bench.job" "$@" ||
+		"$cmdline rust_misc_device.per_page=$mode ipc_bench=$((1 - mode))" \
+		"$here/guest/bench.job" "$@" ||
 		{ echo "bench: the boot with per_page=$mode failed" >&2; exit 1; }
 done
 # "bench: size N c NS rust NS", one line a size in each log.
@@ -37,6 +38,23 @@ function cell(ns, n) { return sprintf("%.1f (%.0f)", ns / 1000, ns / n) }
 	rows++
 }
 END { if (rows == 0) { print "bench: no results in the guest logs" > "/dev/stderr"; exit 1 } }' || exit 1
+# The IPC sample against a pipe: "bench: ipc size N count C ipc NS pipe NS".
+echo
+sed -n 's/^bench: ipc size \([0-9]*\) count [0-9]* ipc \([0-9]*\) pipe \([0-9]*\)$/\1 \2 \3/p' \
+	"$build/guest-bench-per_page0.log" | awk -v rounds="$rounds" '
+BEGIN {
+	print "Median of " rounds " rounds, a sender process to a receiver process that reads every"
+	print "byte: through /dev/rust-ipc-buffer (one copy) and through a pipe (two copies)."
+	print ""
+	print "| bytes | IPC messages/s | IPC MB/s | pipe messages/s | pipe MB/s | IPC / pipe |"
+	print "|---:|---:|---:|---:|---:|---:|"
+}
+{
+	printf "| %d | %.0f | %.1f | %.0f | %.1f | %.2f |\n", $1, 1e9 / $2, $1 * 1e3 / $2,
+		1e9 / $3, $1 * 1e3 / $3, $3 / $2
+	rows++
+}
+END { if (rows != 3) { print "bench: no IPC results in the guest log" > "/dev/stderr"; exit 1 } }' || exit 1
 # Every wrapper of kernel::mm::virt must have been inlined into its caller.
 echo
 syms=$(grep -E 'VmaRef|VmaNew|VmaMixedMap' "$build/System.map")

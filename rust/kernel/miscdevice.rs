@@ -16,6 +16,7 @@ use crate::{
     fs::{File, ReleasingFile},
     init,
     prelude::*,
+    sync::poll::PollTable,
     types::{ForeignOwnable, Opaque},
 };
 use core::{marker::PhantomData, mem::MaybeUninit};
@@ -258,6 +259,19 @@ pub trait MiscDevice: Sized {
         crate::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
+    /// Handler for `poll`, `select` and `epoll`.
+    ///
+    /// Registers the wait queues that will be woken when the file's state changes on `table`
+    /// (with [`PollTable::register_wait`]) and returns the events that are ready now, such as
+    /// [`POLLIN`](crate::sync::poll::POLLIN). (Mainline's miscdevice has no `poll`.)
+    fn poll(
+        _device: <Self::Ptr as ForeignOwnable>::Borrowed<'_>,
+        _file: &File,
+        _table: &PollTable<'_>,
+    ) -> u32 {
+        crate::build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
     /// Handler for ioctls.
     ///
     /// The `cmd` argument is usually manipulated using the utilities in [`kernel::ioctl`].
@@ -469,6 +483,36 @@ impl<T: MiscDevice> MiscdeviceVTable<T> {
         }
     }
 
+    /// # Safety
+    ///
+    /// `file` must be a valid file that is associated with a `MiscDeviceRegistration<T>` and was
+    /// opened successfully by [`Self::fops_open`]. `table` must be null or point at a valid
+    /// `poll_table` for the duration of this call.
+    unsafe extern "C" fn fops_poll(
+        file: *mut bindings::file,
+        table: *mut bindings::poll_table,
+    ) -> bindings::__poll_t {
+        // SAFETY: The poll call of a file can access the private data.
+        let private = unsafe { (*file).private_data };
+        // SAFETY: This is a Rust miscdevice, so `fops_open` set the private data to the result of
+        // `into_foreign`, and `fops_release` (which calls `from_foreign`) cannot run concurrently
+        // because the caller holds a reference to the file.
+        let device = unsafe { <T::Ptr as ForeignOwnable>::borrow(private) };
+
+        // SAFETY:
+        // * The file is valid for the duration of this call.
+        // * `poll()` and `select()` take their reference with `fdget`, not `fdget_pos`, so this
+        //   thread is not inside an `fdget_pos` region that skipped `f_pos_lock`. epoll polls a
+        //   file it holds no counted reference to, from any task that waits on the epoll file,
+        //   so it may run during such a region of another thread; the `File` it is handed is
+        //   only used for `poll_wait()` and its flags, which touch no `f_pos`.
+        let file = unsafe { File::from_raw_file(file) };
+        // SAFETY: The caller passes a null or valid `poll_table`, valid for this call.
+        let table = unsafe { PollTable::from_raw(table) };
+
+        T::poll(device, file, &table)
+    }
+
     const VTABLE: bindings::file_operations = bindings::file_operations {
         // The VFS takes a reference to the owner for each open file, and drops it only after
         // `release` has returned, as for C's `THIS_MODULE`.
@@ -478,6 +522,11 @@ impl<T: MiscDevice> MiscdeviceVTable<T> {
         #[cfg(CONFIG_MMU)]
         mmap: if T::HAS_MMAP {
             Some(Self::fops_mmap)
+        } else {
+            None
+        },
+        poll: if T::HAS_POLL {
+            Some(Self::fops_poll)
         } else {
             None
         },

@@ -27,6 +27,7 @@ use super::{VmaNew, VmaRef};
 use crate::{
     bindings,
     error::{code::EBUSY, Result, VTABLE_DEFAULT_ERROR},
+    ffi::c_int,
     prelude::*,
     sync::{Arc, ArcBorrow},
     types::{ForeignOwnable, Opaque},
@@ -135,6 +136,14 @@ pub trait VmOperations: Sized + 'static {
     fn close(_data: ArcBorrow<'_, Self::Data>, _vma: VmaSpan) {
         crate::build_error!(VTABLE_DEFAULT_ERROR)
     }
+
+    /// Called when `mremap()` has moved the pages of a VMA of these operations into `vma`, a new
+    /// VMA that [`VmOperations::open`] has seen. An error moves them back, and `mremap()` fails
+    /// with it: a driver that finds its mapping by address refuses moves this way. Without this
+    /// callback, moves are allowed.
+    fn mremap(_data: ArcBorrow<'_, Self::Data>, _vma: VmaSpan) -> Result {
+        crate::build_error!(VTABLE_DEFAULT_ERROR)
+    }
 }
 
 /// The bounds of a VMA, as [`VmOperations::open`] and [`VmOperations::close`] see them.
@@ -172,8 +181,8 @@ impl VmaSpan {
 ///
 /// # Invariants
 ///
-/// `ops` has `open` and `close` set to the callbacks of `T` and every other field zero, and is
-/// never written after [`VmOperationsTable::new`].
+/// `ops` has `open` and `close` set to the callbacks of `T`, `mremap` too if `T` has it, and
+/// every other field zero, and is never written after [`VmOperationsTable::new`].
 pub struct VmOperationsTable<T: VmOperations> {
     ops: Opaque<bindings::vm_operations_struct>,
     _t: PhantomData<T>,
@@ -200,7 +209,10 @@ impl<T: VmOperations> VmOperationsTable<T> {
         // Also without `T::close`: it drops the VMA's reference, and a VMA with `close` is
         // never removed by a merge (`can_merge_remove_vma()`), which would free it without.
         ops.close = Some(Self::close_callback);
-        // INVARIANT: `open` and `close` are `T`'s, everything else is zero.
+        if T::HAS_MREMAP {
+            ops.mremap = Some(Self::mremap_callback);
+        }
+        // INVARIANT: `open`, `close` and `mremap` are `T`'s, everything else is zero.
         Self {
             ops: Opaque::new(ops),
             _t: PhantomData,
@@ -260,6 +272,21 @@ impl<T: VmOperations> VmOperationsTable<T> {
         // VMA. The borrow above is gone, and no other exists: borrows come from
         // `VmaWithOps::data`, which needs the VMA found by a reader, and none can reach it.
         drop(unsafe { <Arc<T::Data> as ForeignOwnable>::from_foreign(ptr) });
+    }
+
+    /// # Safety
+    ///
+    /// `vma` must be the new VMA that `mremap()` has moved the pages of a VMA of this table into,
+    /// with the mmap write lock held: `open_callback` has given it its reference.
+    unsafe extern "C" fn mremap_callback(vma: *mut bindings::vm_area_struct) -> c_int {
+        // SAFETY: By the safety requirements, `vma` is valid and owns a reference from
+        // `Arc<T::Data>::into_foreign` in `vm_private_data`, which outlives this call.
+        let data = unsafe { <Arc<T::Data> as ForeignOwnable>::borrow((*vma).vm_private_data) };
+        // SAFETY: `vma` is valid and the mmap write lock is held.
+        match T::mremap(data, unsafe { VmaSpan::of(vma) }) {
+            Ok(()) => 0,
+            Err(e) => e.to_errno(),
+        }
     }
 }
 

@@ -24,6 +24,7 @@ static inline const char *errname(int err)
 	case 0:		return "success";
 	case EPERM:	return "EPERM";
 	case ENOENT:	return "ENOENT";
+	case ESRCH:	return "ESRCH";
 	case EINTR:	return "EINTR";
 	case EIO:	return "EIO";
 	case ENXIO:	return "ENXIO";
