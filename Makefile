@@ -110,7 +110,7 @@ help:
 	@echo '  kunit         run the KUnit suites with kunit.py under QEMU'
 	@echo '  test          run every test stage ($(TEST_STAGES)) and total them'
 	@echo '  stage-NAME    run one test stage'
-	@echo '  bench         the Rust sample against its C twin, per-page and batched (BENCHMARKS.md)'
+	@echo '  bench         the Rust sample against its C twin, the IPC sample against a pipe (BENCHMARKS.md)'
 	@echo '  run           the main job: boot the kernel and run the sample driver'"'"'s demo'
 	@echo '  shell         boot the same kernel into an interactive shell'
 	@echo '  patches       write the port as a git format-patch series in build/patches/'
