@@ -123,20 +123,31 @@ unsafe impl AsBytes for RustIpcMsg {}
 
 /// A first-fit allocator of page ranges in a buffer of `pages` pages.
 ///
+/// A send that finds the buffer full must not hold the channel's lock for a scan of the whole
+/// buffer, and a buffer used as a ring (the receiver frees the oldest message first) must not be
+/// scanned from its start on every send: the count of free pages answers the first at once, and
+/// the scan starts at `hint`, below which every page is allocated.
+///
 /// # Invariants
 ///
 /// `starts` has `pages` entries: `starts[i]` is the length of the allocated range that starts at
-/// page `i`, or 0 if none does. The ranges lie inside `0..pages` and do not overlap.
+/// page `i`, or 0 if none does. The ranges lie inside `0..pages` and do not overlap. `free` is the
+/// number of pages in none of them. `hint <= pages`, no range starts below `hint` and ends after
+/// it, and every page below `hint` is in a range.
 struct RangeAllocator {
     starts: KVec<usize>,
+    free: usize,
+    hint: usize,
 }
 
 impl RangeAllocator {
     /// An allocator of `pages` pages, all free.
     fn new(pages: usize) -> Result<Self> {
-        // INVARIANT: No range starts anywhere.
+        // INVARIANT: No range starts anywhere; there is no page below 0.
         Ok(Self {
             starts: KVec::from_elem(0, pages, GFP_KERNEL)?,
+            free: pages,
+            hint: 0,
         })
     }
 
@@ -148,13 +159,21 @@ impl RangeAllocator {
         if count == 0 {
             return Err(EINVAL);
         }
+        if count > self.free {
+            return Err(ENOSPC);
+        }
         let pages = self.starts.len();
-        // `first` is the start of the free run being looked at, `i` the page after it.
-        let (mut first, mut i) = (0, 0);
+        // `first` is the start of the free run being looked at, `i` the page after it. Below
+        // `hint` there is no free page, and no range crosses it.
+        let (mut first, mut i) = (self.hint, self.hint);
         while i < pages && i - first < count {
             match self.starts[i] {
                 0 => i += 1,
                 len => {
+                    // INVARIANT: From `hint` to the end of this range every page is allocated.
+                    if i == self.hint {
+                        self.hint = i + len;
+                    }
                     i += len;
                     first = i;
                 }
@@ -163,23 +182,33 @@ impl RangeAllocator {
         if i - first < count {
             return Err(ENOSPC);
         }
-        // INVARIANT: `first..first + count` is free: it overlaps no range.
+        // INVARIANT: `first..first + count` is free: it overlaps no range. If it starts at `hint`,
+        // every page below its end is now allocated, and it ends where no range crosses.
         self.starts[first] = count;
+        self.free -= count;
+        if first == self.hint {
+            self.hint = first + count;
+        }
         Ok(first)
     }
 
     /// Frees the range that starts at page `first`; returns its size, or `None` if no allocated
     /// range starts there.
     fn free(&mut self, first: usize) -> Option<usize> {
-        match self.starts.get_mut(first) {
-            Some(len) if *len != 0 => Some(core::mem::take(len)),
-            _ => None,
-        }
+        let len = match self.starts.get_mut(first) {
+            Some(len) if *len != 0 => core::mem::take(len),
+            _ => return None,
+        };
+        // INVARIANT: The range is free again; `first` is the start of a range that was allocated,
+        // so none crosses it.
+        self.free += len;
+        self.hint = self.hint.min(first);
+        Some(len)
     }
 
     /// The number of free pages.
     fn free_pages(&self) -> usize {
-        self.starts.len() - self.starts.iter().sum::<usize>()
+        self.free
     }
 }
 
@@ -746,6 +775,30 @@ mod tests {
         assert_eq!(a.free_pages(), 6);
         assert_eq!(a.alloc(6), Ok(0));
         assert_eq!(a.free(0), Some(6));
+        Ok(())
+    }
+
+    #[test]
+    fn first_fit_below_and_above_the_hint() -> Result {
+        let mut a = RangeAllocator::new(4)?;
+        for i in 0..4 {
+            assert_eq!(a.alloc(1), Ok(i));
+        }
+        assert_eq!(a.free(2), Some(1));
+        assert_eq!(a.free(0), Some(1));
+        assert_eq!(a.alloc(1), Ok(0));
+        assert_eq!(a.alloc(1), Ok(2));
+        assert_eq!(a.free(1), Some(1));
+        assert_eq!(a.free(3), Some(1));
+        // Two pages are free, but not next to each other.
+        assert_eq!(a.free_pages(), 2);
+        assert_eq!(a.alloc(2), Err(ENOSPC));
+        assert_eq!(a.free(2), Some(1));
+        assert_eq!(a.alloc(3), Ok(1));
+        assert_eq!(a.alloc(1), Err(ENOSPC));
+        assert_eq!(a.free(0), Some(1));
+        assert_eq!(a.alloc(1), Ok(0));
+        assert_eq!(a.free_pages(), 0);
         Ok(())
     }
 
