@@ -90,6 +90,8 @@ KTOOLS		:= LLVM=1 RUSTC=/usr/bin/rustc HOSTRUSTC=/usr/bin/rustc \
 		   BINDGEN=/usr/local/bin/bindgen \
 		   RUST_LIB_SRC=/usr/src/rustc-$(RUST_VERSION)/library
 KMAKE		:= $(MAKE) -C $(TREE) O=$(O) ARCH=$(ARCH) $(KTOOLS)
+IMAGE_x86_64	:= arch/x86/boot/bzImage
+IMAGE_arm64	:= arch/arm64/boot/Image.gz
 KUNIT		:= $(TREE)/tools/testing/kunit/kunit.py
 KUNIT_OPTS	:= --arch=$(ARCH) --build_dir=$(O) \
 		   $(addprefix --kunitconfig=$(CURDIR)/,$(CONFIGS)) \
@@ -143,9 +145,11 @@ config: tree
 	@$(KUNIT) config $(KUNIT_OPTS) >$(CURDIR)/build/kunit-config.log 2>&1 || \
 	 { cat $(CURDIR)/build/kunit-config.log; echo 'config: kunit.py could not configure $(O)' >&2; exit 1; }
 
+# A build that fails leaves no kernel behind for a later stage to test.
 kernel: config
 	@$(KMAKE) $(if $(findstring jobserver,$(MAKEFLAGS)),,-j$(JOBS)) all compile_commands.json 2>&1 | tee $(O)/build.log; \
-	 test $${PIPESTATUS[0]} = 0 || { echo 'kernel: the build of $(O) failed (log: $(O)/build.log)' >&2; exit 1; }
+	 test $${PIPESTATUS[0]} = 0 || { rm -f $(addprefix $(O)/,vmlinux Module.symvers $(IMAGE_$(ARCH))); \
+	   echo 'kernel: the build of $(O) failed (log: $(O)/build.log)' >&2; exit 1; }
 	@port/check-build-log.sh $(O)/build.log
 
 kunit: stage-kunit
@@ -171,22 +175,26 @@ SUFFIX		?=
 stage-kunit: $(KERNEL_DEP)
 	@KUNIT_SUITES='$(KUNIT_SUITES)' KUNIT_CASES='$(KUNIT_CASES_$(FLAVOUR))' \
 	  port/kunit.sh $(RESULTS) kunit$(SUFFIX) $(O) $(KUNIT) $(KUNIT_OPTS) \
-	  --jobs=$(JOBS) --timeout=$(GUEST_TIMEOUT) '$(KUNIT_XFAIL)'
+	  --timeout=$(GUEST_TIMEOUT) '$(KUNIT_XFAIL)'
 
 # The suite that fails on purpose, in a kunit.py run of its own.
 stage-kunit-xfail: $(KERNEL_DEP)
 	@port/kunit-xfail.sh $(RESULTS) $(O) $(KUNIT) $(KUNIT_OPTS) --timeout=$(GUEST_TIMEOUT)
 
 # stage-STAGE-FLAVOUR: stage-STAGE on the FLAVOUR kernel (built first if it
-# is not up to date), recorded with this flavour's stages.
+# is not up to date), recorded with this flavour's stages.  In make test
+# (NODEPS=1), the first stage of a kernel builds it and the others use it.
+KERNEL_BUILDERS	:= stage-kunit-nosmp stage-kunit-debug stage-kunit-arm64
+builds_kernel	= $(if $(filter $(1),$(KERNEL_BUILDERS)),,$(NODEPS))
 flavour_of	= $(lastword $(subst -, ,$(1)))
 stage-kunit-nosmp stage-kunit-debug stage-modules-debug stage-guest-debug:
 	@$(MAKE) --no-print-directory FLAVOUR=$(call flavour_of,$@) SUFFIX=-$(call flavour_of,$@) \
-	  NODEPS= RESULTS=$(RESULTS) $(patsubst %-$(call flavour_of,$@),%,$@)
+	  NODEPS=$(call builds_kernel,$@) RESULTS=$(RESULTS) $(patsubst %-$(call flavour_of,$@),%,$@)
 
 # stage-STAGE-arm64: stage-STAGE on the arm64 kernel of this flavour.
 stage-kunit-arm64 stage-modules-arm64 stage-guest-arm64:
-	@$(MAKE) --no-print-directory ARCH=arm64 SUFFIX=-arm64 NODEPS= RESULTS=$(RESULTS) $(@:%-arm64=%)
+	@$(MAKE) --no-print-directory ARCH=arm64 SUFFIX=-arm64 NODEPS=$(call builds_kernel,$@) \
+	  RESULTS=$(RESULTS) $(@:%-arm64=%)
 
 # checkpatch on the patches and the port's files, rustfmt on its Rust, and
 # vmlinux of a configuration with CONFIG_KUNIT=m (built in its own folder).
@@ -244,7 +252,7 @@ ifeq ($(FLAVOUR),debug)
 	  port/guest-test.sh $(ARCH) $(O) $(RESULTS) $(@:stage-%=%) $(GUEST_TIMEOUT) $(@:stage-%=%) \
 	  $(addprefix $(O)/progs/,$(GUEST_PROGS))
 else
-	@$(MAKE) --no-print-directory FLAVOUR=debug NODEPS= RESULTS=$(RESULTS) $@
+	@$(MAKE) --no-print-directory FLAVOUR=debug RESULTS=$(RESULTS) $@
 endif
 
 # The benchmark, on the bench flavour (no debug option, no KUnit suite):

@@ -1,6 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Run kunit.py, record its totals for 'make test' and scan the guest log.
+# Run the kernel built in BUILD_DIR with kunit.py (exec: 'make kernel' has
+# configured and built it), record its totals for 'make test' and scan the
+# guest log.
 # Every suite of KUNIT_SUITES must have run and passed, and every case of
 # KUNIT_CASES must have passed, not been skipped: a suite or a case that
 # silently dropped out (a config or cfg regression) is a failure.
@@ -9,7 +11,7 @@ results=$1 stage=$2 build=$3 kunit=$4
 shift 4
 mkdir -p "$results"
 rm -f "$results/$stage" "$build/test.log"
-"$kunit" run "$@" 2>&1 | tee "$build/kunit.out"
+"$kunit" exec "$@" 2>&1 | tee "$build/kunit.out"
 rc=${PIPESTATUS[0]}
 # "Testing complete. Ran 115 tests: passed: 115, failed: 1, skipped: 2"
 sum=$(grep -a 'Testing complete. Ran' "$build/kunit.out" | tail -n 1)

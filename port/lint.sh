@@ -28,19 +28,28 @@ case_() {	# NAME COMMAND...
 		fail=$((fail + 1))
 	fi
 }
-checkpatch() {	# quiet, and a failure on any warning; run in the tree, where
-	# checkpatch takes the files for what they are (in a git checkout it
-	# would take a .patch for a source file)
-	local top=$PWD
-	(cd "$tree" && scripts/checkpatch.pl --no-tree -q --ignore FILE_PATH_CHANGES \
-		"${@:1:$#-1}" "$top/${!#}")
-}
 # The lists must come from git; an empty one would check nothing.
 added=$(git ls-files $OVERLAY tests) && [ -n "$added" ] ||
 	{ echo "lint: cannot list the port's files with git" >&2; exit 1; }
-for f in $(printf '%s\n' $added | grep -E '\.(rs|c|h)$'); do
-	case_ "checkpatch $f" checkpatch -f "$f"
+# checkpatch, quiet, and a failure on any warning, on as many files at a
+# time as there are CPUs (each one's output and status kept, then reported
+# in order).  It runs in the tree, where it takes the files for what they
+# are (in a git checkout it would take a .patch for a source file).
+cfiles=$(printf '%s\n' $added | grep -E '\.(rs|c|h)$')
+cpout=$(mktemp -d) top=$PWD
+printf '%s\n' $cfiles | (cd "$tree" && xargs -P "$(nproc)" -I{} sh -c \
+	'o=$3/$(echo "$1" | tr / %); scripts/checkpatch.pl --no-tree -q --ignore FILE_PATH_CHANGES \
+	 -f "$2/$1" > "$o.out" 2>&1; echo $? > "$o.rc"' sh {} "$top" "$cpout")
+checkpatch_of() {	# FILE
+	local o
+	o=$cpout/$(echo "$1" | tr / %)
+	cat "$o.out"
+	[ "$(cat "$o.rc")" = 0 ]
+}
+for f in $cfiles; do
+	case_ "checkpatch $f" checkpatch_of "$f"
 done
+rm -rf "$cpout"
 # Every file the port adds belongs to exactly one patch of the series.
 files_assigned() {
 	local f n bad=0 series
