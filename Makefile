@@ -185,15 +185,15 @@ stage-kunit-xfail: $(KERNEL_DEP)
 # is not up to date), recorded with this flavour's stages.  In make test
 # (NODEPS=1), the first stage of a kernel builds it and the others use it.
 KERNEL_BUILDERS	:= stage-kunit-nosmp stage-kunit-debug stage-kunit-arm64
-builds_kernel	= $(if $(filter $(1),$(KERNEL_BUILDERS)),,$(NODEPS))
+nodeps_of	= $(if $(filter $(1),$(KERNEL_BUILDERS)),,$(NODEPS))
 flavour_of	= $(lastword $(subst -, ,$(1)))
 stage-kunit-nosmp stage-kunit-debug stage-modules-debug stage-guest-debug:
 	@$(MAKE) --no-print-directory FLAVOUR=$(call flavour_of,$@) SUFFIX=-$(call flavour_of,$@) \
-	  NODEPS=$(call builds_kernel,$@) RESULTS=$(RESULTS) $(patsubst %-$(call flavour_of,$@),%,$@)
+	  NODEPS=$(call nodeps_of,$@) RESULTS=$(RESULTS) $(patsubst %-$(call flavour_of,$@),%,$@)
 
 # stage-STAGE-arm64: stage-STAGE on the arm64 kernel of this flavour.
 stage-kunit-arm64 stage-modules-arm64 stage-guest-arm64:
-	@$(MAKE) --no-print-directory ARCH=arm64 SUFFIX=-arm64 NODEPS=$(call builds_kernel,$@) \
+	@$(MAKE) --no-print-directory ARCH=arm64 SUFFIX=-arm64 NODEPS=$(call nodeps_of,$@) \
 	  RESULTS=$(RESULTS) $(@:%-arm64=%)
 
 # checkpatch on the patches and the port's files, rustfmt on its Rust, and

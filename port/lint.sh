@@ -31,18 +31,16 @@ case_() {	# NAME COMMAND...
 # The lists must come from git; an empty one would check nothing.
 added=$(git ls-files $OVERLAY tests) && [ -n "$added" ] ||
 	{ echo "lint: cannot list the port's files with git" >&2; exit 1; }
-# checkpatch, quiet, and a failure on any warning, on as many files at a
-# time as there are CPUs (each one's output and status kept, then reported
-# in order).  It runs in the tree, where it takes the files for what they
-# are (in a git checkout it would take a .patch for a source file).
+# checkpatch, quiet, and a failure on any warning.  It runs in the tree,
+# where it takes the files for what they are (in a git checkout it would
+# take a .patch for a source file).
 cfiles=$(printf '%s\n' $added | grep -E '\.(rs|c|h)$')
-cpout=$(mktemp -d) top=$PWD
-printf '%s\n' $cfiles | (cd "$tree" && xargs -P "$(nproc)" -I{} sh -c \
-	'o=$3/$(echo "$1" | tr / %); scripts/checkpatch.pl --no-tree -q --ignore FILE_PATH_CHANGES \
-	 -f "$2/$1" > "$o.out" 2>&1; echo $? > "$o.rc"' sh {} "$top" "$cpout")
+cpout=$(mktemp -d)
+printf '%s\n' $cfiles | sed "s|^|$PWD/|" |
+	port/checkpatch-each.sh "$tree" "$cpout" --no-tree -q --ignore FILE_PATH_CHANGES -f
 checkpatch_of() {	# FILE
 	local o
-	o=$cpout/$(echo "$1" | tr / %)
+	o=$cpout/$(echo "$PWD/$1" | tr / %)
 	cat "$o.out"
 	[ "$(cat "$o.rc")" = 0 ]
 }

@@ -40,15 +40,13 @@ n=$(grep -cv -e '^#' -e '^[[:space:]]*$' patches/series)
 [ "$(printf '%s\n' $patches | wc -l)" = "$n" ] && ok "the series has the $n patches of patches/series" ||
 	not_ok "the series has the $n patches of patches/series" "$(ls "$out")"
 
-# checkpatch in the series' tree, which is the tree at its last commit, on
-# as many patches at a time as there are CPUs; reported in order.
+# checkpatch in the series' tree, which is the tree at its last commit.
 checks=0
 cpout=$(mktemp -d)
-printf '%s\n' $patches | (cd "$work" && xargs -P "$(nproc)" -I{} sh -c \
-	'scripts/checkpatch.pl --strict --show-types --ignore FILE_PATH_CHANGES "$1" > "$2/${1##*/}" 2>&1' \
-	sh {} "$cpout")
+printf '%s\n' $patches |
+	port/checkpatch-each.sh "$work" "$cpout" --strict --show-types --ignore FILE_PATH_CHANGES
 for p in $patches; do
-	r=$(cat "$cpout/$(basename "$p")")
+	r=$(cat "$cpout/$(echo "$p" | tr / %).out")
 	total=$(printf '%s\n' "$r" | grep -m1 '^total: ')
 	e=$(printf '%s\n' "$total" | sed -n 's/^total: \([0-9]*\) errors, \([0-9]*\) warnings, \([0-9]*\) checks.*/\1 \2 \3/p')
 	set -- $e
